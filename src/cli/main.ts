@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `mbrl` command. Each subcommand composes nodes and experiments from the library;
+ * errors from bad input are printed as one clear message (no stack trace) with exit code 2.
+ */
+import { Command } from 'commander';
+import { registerConfigCommand } from './config-command.js';
+import { registerSimCommand } from './sim-command.js';
+import { registerTasksCommand } from './tasks-command.js';
+import { reportCliError } from './cli-error.js';
+
+const program = new Command()
+  .name('mbrl')
+  .description('Model-based RL control for robots: PETS MPC and LQR-FLM over ROS 2, serial, MQTT or MuJoCo.')
+  .showHelpAfterError();
+
+registerTasksCommand(program);
+registerSimCommand(program);
+registerConfigCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.exitCode = reportCliError(error);
+});

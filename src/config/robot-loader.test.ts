@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadRobotConfig } from './robot-loader.js';
+import { catchConfigError, taskYaml, writeTree } from './testing.js';
+
+function tree(robot: string, extra: Record<string, string> = {}) {
+  const root = writeTree({
+    'tasks/cartpole.yaml': taskYaml('cartpole'),
+    'tasks/reacher.yaml': taskYaml('reacher'),
+    'mujoco/cart.xml': '<mujoco/>',
+    'robots/cart.yaml': robot,
+    ...extra,
+  });
+  return { root, tasksDir: path.join(root, 'tasks'), file: path.join(root, 'robots', 'cart.yaml') };
+}
+
+test('a robot config loads, with limits checked against its task', () => {
+  const { file, tasksDir, root } = tree(`robot: cart
+task: cartpole
+controller: { type: random }
+control:
+  limits:
+    force: { min: -0.5, max: 0.5, rate_limit_per_s: 4 }
+drivers:
+  - { type: serial, device: ../devices/cart.yaml }
+  - { type: sim }
+`);
+  const config = loadRobotConfig(file, { tasksDir });
+  assert.equal(config.task, 'cartpole');
+  assert.deepEqual(config.control.limits, { force: { min: -0.5, max: 0.5, rate_limit_per_s: 4 } });
+  // Device paths are made absolute against the robot file, so the result is cwd-independent.
+  assert.deepEqual(config.drivers[0], { type: 'serial', device: path.join(root, 'devices', 'cart.yaml') });
+  assert.equal(config.drivers[1].type, 'sim');
+});
+
+test('limits naming an unknown action are rejected with the task actions listed', () => {
+  const { file, tasksDir } = tree(`robot: cart
+task: cartpole
+controller: { type: random }
+control:
+  limits:
+    force: { min: -1, max: 1 }
+    torque: { min: -1, max: 1 }
+`);
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.equal(err.file, file);
+  assert.equal(
+    err.message,
+    `${file}:7:5: control.limits.torque: unknown action "torque" (task "cartpole" has actions: force)`,
+  );
+});
+
+test('an unknown task name is reported at the robot file field task', () => {
+  const { file, tasksDir } = tree('robot: cart\ntask: cartpol\ncontroller: { type: teleop }\n');
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.match(
+    err.message,
+    new RegExp(
+      `^${escape(file)}:2:7: task: unknown task "cartpol" \\(available tasks: cartpole, reacher; in `,
+    ),
+  );
+});
+
+test('a task path is resolved relative to the robot file and made absolute', () => {
+  const { file, tasksDir, root } = tree(
+    'robot: cart\ntask: ../custom/swing.yaml\ncontroller: { type: teleop }\n',
+    {
+      'custom/swing.yaml': taskYaml('swing', '../mujoco/cart.xml'),
+    },
+  );
+  assert.equal(loadRobotConfig(file, { tasksDir }).task, path.join(root, 'custom', 'swing.yaml'));
+});
+
+test('a missing task file is reported at the robot file field task', () => {
+  const { file, tasksDir } = tree('robot: cart\ntask: ./nope.yaml\ncontroller: { type: teleop }\n');
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.match(err.message, new RegExp(`^${escape(file)}:2:7: task: task file not found: .*nope\\.yaml$`));
+});
+
+test('errors inside the task are reported against the task file', () => {
+  const { file, tasksDir } = tree('robot: cart\ntask: cartpole\ncontroller: { type: teleop }\n', {
+    'tasks/cartpole.yaml': taskYaml('cartpole', '../mujoco/gone.xml'),
+  });
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.equal(err.file, path.join(tasksDir, 'cartpole.yaml'));
+  assert.match(err.message, /cartpole\.yaml:2:7: mjcf: MJCF file not found/);
+});
+
+test('schema errors come before any task lookup', () => {
+  const { file, tasksDir } = tree(
+    'robot: cart\ntask: nonexistent\ncontroller: { type: teleop }\ncontrol: { clock: gps }\n',
+  );
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.equal(err.message, `${file}:4:19: control.clock: expected one of "wall" | "sim", received "gps"`);
+});
+
+test('a missing robot file names the file', () => {
+  const file = path.join(writeTree({}), 'robots', 'ghost.yaml');
+  const err = catchConfigError(() => loadRobotConfig(file));
+  assert.equal(err.file, file);
+  assert.match(err.message, /cannot read file: ENOENT/);
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,176 @@
+/**
+ * A robot config (hardware/robots/*.yaml) says how the stack drives one robot: which task it
+ * runs, on which topics, at what rate and limits, with which controller, model, logger and
+ * drivers. Objects are strict so a typo'd key is an error instead of a silently ignored setting.
+ */
+import { z } from 'zod';
+
+const TOKEN = '[A-Za-z_][A-Za-z0-9_]*';
+/** ROS 2 topic names: tokens of [A-Za-z0-9_] not starting with a digit, separated by '/'. */
+const TOPIC_NAME = new RegExp(`^(~/|/)?${TOKEN}(/${TOKEN})*$`);
+
+const topic = z
+  .string()
+  .regex(
+    TOPIC_NAME,
+    'expected a ROS 2 topic name (tokens of [A-Za-z0-9_], not starting with a digit, separated by "/", optionally starting with "/" or "~/")',
+  );
+
+const positiveInt = z.int().positive();
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+
+export const TopicsSchema = z.strictObject({
+  /** sensor_msgs/JointState with the task's joints. */
+  joint_states: topic.default('joint_states'),
+  imu: topic.optional(),
+  /** std_msgs/Float64MultiArray, one entry per task action (ros2_control forward-command style). */
+  command: topic.default('command'),
+  /** std_msgs/Bool; true holds the safe action until cleared. */
+  estop: topic.default('estop'),
+  /** std_msgs/String */
+  mode: topic.default('mode'),
+  diagnostics: topic.default('/diagnostics'),
+});
+
+export const ActionLimitSchema = z
+  .strictObject({
+    min: z.number(),
+    max: z.number(),
+    rate_limit_per_s: positive.optional(),
+  })
+  .superRefine((limit, ctx) => {
+    if (!(limit.min < limit.max))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max'],
+        message: `max must exceed min (min ${limit.min}, max ${limit.max})`,
+      });
+  });
+
+export const ControlSchema = z.strictObject({
+  rate_hz: positive.default(25),
+  /** Sensor data older than this is stale: the safe action is sent instead of the plan. */
+  stale_timeout_s: positive.default(0.2),
+  safe_action: z.enum(['zero', 'hold']).default('zero'),
+  /** Per-action overrides of the task's bounds, keyed by action name (checked against the task on load). */
+  limits: z.record(z.string(), ActionLimitSchema).default({}),
+  clock: z.enum(['wall', 'sim']).default('wall'),
+});
+
+export const ControllerSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('random'),
+    seed: z.int().optional(),
+    /** First-order low-pass on the random action: a = s a_prev + (1 - s) noise. */
+    smoothing: z.number().min(0).lt(1).default(0),
+  }),
+  z
+    .strictObject({
+      type: z.literal('pets'),
+      optimizer: z.enum(['cem', 'icem', 'mppi', 'random_shooting']).default('cem'),
+      horizon: positiveInt.default(30),
+      population: positiveInt.default(400),
+      iterations: positiveInt.default(5),
+      elites: positiveInt.default(40),
+      particles: positiveInt.default(20),
+      propagation: z.enum(['ts1', 'tsinf', 'expectation']).default('tsinf'),
+      objective: z.enum(['expected', 'pessimistic', 'optimistic', 'posterior_sampling']).default('expected'),
+      /** Weight of the cost spread in the pessimistic/optimistic objectives; the objective sets the sign. */
+      risk_k: nonNegative.default(1),
+    })
+    .superRefine((pets, ctx) => {
+      if (pets.elites > pets.population)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['elites'],
+          message: `elites (${pets.elites}) must not exceed population (${pets.population})`,
+        });
+    }),
+  z.strictObject({
+    type: z.literal('lqr-flm'),
+    /** KL trust-region step between successive linear-Gaussian controllers. */
+    kl_step: positive.default(1.0),
+    samples: positiveInt.default(5),
+    iterations: positiveInt.default(10),
+  }),
+  z.strictObject({ type: z.literal('teleop') }),
+]);
+
+export const ModelSchema = z
+  .strictObject({
+    members: positiveInt.default(5),
+    /** Members used for planning, chosen by validation loss. */
+    elites: positiveInt.default(5),
+    hidden_layers: positiveInt.default(3),
+    hidden_units: positiveInt.default(200),
+    activation: z.enum(['swish', 'relu', 'tanh']).default('swish'),
+    learning_rate: positive.default(1e-3),
+    weight_decay: nonNegative.default(1e-5),
+    batch_size: positiveInt.default(256),
+    epochs: positiveInt.default(50),
+    holdout_ratio: z.number().min(0).lt(0.5).default(0.1),
+    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  })
+  .superRefine((model, ctx) => {
+    if (model.elites > model.members)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['elites'],
+        message: `elites (${model.elites}) must not exceed members (${model.members})`,
+      });
+  });
+
+export const LoggerSchema = z.strictObject({
+  dir: z.string().min(1).default('runs/logs'),
+  flush_interval_s: positive.default(1),
+  rotate_bytes: positiveInt.default(256 * 1024 * 1024),
+  /** Ask for a refit after this many new transitions; 0 turns it off. */
+  refit_every_transitions: z.int().nonnegative().default(1000),
+  /** Ask for a refit after this many seconds; 0 turns it off. */
+  refit_every_s: nonNegative.default(0),
+});
+
+export const DriverSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('serial'),
+    /** Device map YAML; relative paths are relative to the robot file. */
+    device: z.string().min(1),
+    /** Overrides the port in the device file (e.g. /dev/ttyUSB1). */
+    port: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('mqtt'),
+    device: z.string().min(1),
+    broker_url: z
+      .url({
+        protocol: /^(mqtts?|wss?|tcp|ssl)$/,
+        error: 'expected a broker URL (mqtt://, mqtts://, ws://, wss://, tcp:// or ssl://)',
+      })
+      .optional(),
+  }),
+  z.strictObject({
+    type: z.literal('sim'),
+    noise_std: nonNegative.default(0),
+    latency_s: nonNegative.default(0),
+    mode: z.enum(['lockstep', 'realtime']).default('lockstep'),
+    sensor_rate_hz: positive.optional(),
+  }),
+]);
+
+export const RobotConfigSchema = z.strictObject({
+  robot: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a robot name ([A-Za-z][A-Za-z0-9_-]*)'),
+  /** A task name (hardware/tasks/<name>.yaml) or a path relative to the robot file. */
+  task: z.string().min(1),
+  // prefault (not default) so the inner defaults are applied when a section is left out.
+  topics: TopicsSchema.prefault({}),
+  control: ControlSchema.prefault({}),
+  controller: ControllerSchema,
+  model: ModelSchema.prefault({}),
+  logger: LoggerSchema.prefault({}),
+  drivers: z.array(DriverSchema).default([]),
+});
+
+export type RobotConfig = z.infer<typeof RobotConfigSchema>;
+export type ControllerConfig = RobotConfig['controller'];
+export type DriverConfig = RobotConfig['drivers'][number];

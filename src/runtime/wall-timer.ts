@@ -1,0 +1,81 @@
+/**
+ * A periodic timer on wall time. Deadlines are start + k*period (no drift from callback
+ * time or setTimeout lateness); after an overrun it fires once and reports the skipped ticks.
+ * Not unref'd: like rclnodejs spin, a live timer keeps the process running until cancelled.
+ */
+import { wallSeconds } from './clocks.js';
+import type { Timer, TimerTick } from './node-api.js';
+
+/** Throws unless the period is a positive finite number of seconds (at least 1 ns). */
+export function validateTimerPeriod(periodSeconds: number): void {
+  if (!Number.isFinite(periodSeconds) || periodSeconds < 1e-9) {
+    throw new RangeError(`timer period must be a positive finite number of seconds, got ${periodSeconds}`);
+  }
+}
+
+export interface TimerHooks {
+  /** Called with whatever the callback threw; the timer keeps running. */
+  onError: (err: unknown) => void;
+  /** Called once when the timer is cancelled (by the user, its node or the bus). */
+  onCancel?: () => void;
+}
+
+export class WallTimer implements Timer {
+  private handle: NodeJS.Timeout | undefined;
+  private canceled = false;
+  private readonly startMs = performance.now();
+  private readonly periodMs: number;
+  /** Index of the next deadline: start + next * period. */
+  private next = 1;
+
+  constructor(
+    readonly periodSeconds: number,
+    private readonly callback: (tick: TimerTick) => void,
+    private readonly hooks: TimerHooks,
+  ) {
+    validateTimerPeriod(periodSeconds);
+    this.periodMs = periodSeconds * 1000;
+    this.schedule();
+  }
+
+  cancel(): void {
+    if (this.canceled) return;
+    this.canceled = true;
+    clearTimeout(this.handle);
+    this.handle = undefined;
+    this.hooks.onCancel?.();
+  }
+
+  isCanceled(): boolean {
+    return this.canceled;
+  }
+
+  private schedule(): void {
+    const delay = this.startMs + this.next * this.periodMs - performance.now();
+    // Ceil: setTimeout works in whole milliseconds and must not wake before the deadline.
+    this.handle = setTimeout(() => this.fire(), Math.max(0, Math.ceil(delay)));
+  }
+
+  private fire(): void {
+    this.handle = undefined;
+    if (this.canceled) return;
+    const nowMs = performance.now();
+    const due = Math.floor((nowMs - this.startMs) / this.periodMs);
+    if (due < this.next) {
+      this.schedule(); // woke early (ms rounding): wait for the real deadline
+      return;
+    }
+    const tick: TimerTick = {
+      expected: (performance.timeOrigin + this.startMs + due * this.periodMs) / 1000,
+      actual: wallSeconds(),
+      missed: due - this.next,
+    };
+    this.next = due + 1;
+    try {
+      this.callback(tick);
+    } catch (err) {
+      this.hooks.onError(err);
+    }
+    if (!this.canceled) this.schedule();
+  }
+}
