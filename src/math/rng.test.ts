@@ -57,3 +57,16 @@ test('fork gives a reproducible independent stream', () => {
   assert.equal(a.nextUint32(), b.nextUint32());
   assert.notEqual(new Rng(5).fork().nextUint32(), new Rng(5).nextUint32());
 });
+
+test('permutation contains every index once and depends on the seed', () => {
+  const p = new Rng(1).permutation(100);
+  assert.deepEqual(
+    Array.from(p).sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+  assert.notDeepEqual(Array.from(p), Array.from(new Rng(2).permutation(100)));
+  assert.notDeepEqual(
+    Array.from(p),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+});

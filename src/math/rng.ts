@@ -85,6 +85,24 @@ export class Rng {
     return out;
   }
 
+  /** Shuffles `a` in place (Fisher-Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.integer(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** A uniformly random permutation of 0 .. n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
   /** An independent generator derived from this one, for handing to a sub-component. */
   fork(): Rng {
     return new Rng(this.nextUint32() * 0x1_0000 + (this.nextUint32() >>> 16));

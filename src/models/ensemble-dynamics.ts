@@ -156,14 +156,7 @@ export class EnsembleDynamics implements DynamicsModel {
         if (options.propagation === 'ts1') {
           // A fresh random member per particle and step: permute rows, predict in blocks, undo.
           const rows = states.shape[0];
-          const perm = new Int32Array(rows);
-          for (let i = 0; i < rows; i++) perm[i] = i;
-          for (let i = rows - 1; i > 0; i--) {
-            const j = rng.integer(i + 1);
-            const t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-          }
+          const perm = rng.permutation(rows);
           const inv = new Int32Array(rows);
           for (let i = 0; i < rows; i++) inv[perm[i]] = i;
           const p = tf.tensor1d(perm, 'int32');

@@ -250,14 +250,7 @@ function split(
 ): { trainIndices: Int32Array; valIndices: Int32Array } {
   if (!(holdoutRatio >= 0 && holdoutRatio < 1))
     throw new RangeError(`holdout ratio must be in [0, 1), got ${holdoutRatio}`);
-  const perm = new Int32Array(count);
-  for (let i = 0; i < count; i++) perm[i] = i;
-  for (let i = count - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
+  const perm = rng.permutation(count);
   const nVal = Math.min(count - 1, Math.round(count * holdoutRatio));
   return { valIndices: perm.slice(0, nVal).sort(), trainIndices: perm.slice(nVal).sort() };
 }

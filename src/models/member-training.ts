@@ -108,7 +108,7 @@ export function trainMembers(job: MemberTrainingJob, hooks: MemberTrainingHooks 
         // Bootstrap: each member sees its own resample of the training rows, every epoch reshuffled.
         for (let i = 0; i < nTrain; i++)
           order[i] = hyper.bootstrap ? job.trainIndices[s.rng.integer(nTrain)] : job.trainIndices[i];
-        if (!hyper.bootstrap) shuffle(order, s.rng);
+        if (!hyper.bootstrap) s.rng.shuffle(order);
         let lossSum = 0;
         let batches = 0;
         for (let start = 0; start + batch <= nTrain; start += batch) {
@@ -226,13 +226,4 @@ export function evaluate(
   }
   const count = n * y.shape[1];
   return { mse: se / count, nll: nllSum / count };
-}
-
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
 }
