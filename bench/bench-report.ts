@@ -25,8 +25,10 @@ export function printReport(name: string, rows: BenchRow[], extra: Record<string
   };
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n\n');
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]);
-  const cell = (v: string | number) => (typeof v === 'number' ? formatNumber(v) : v);
+  // Rows of one benchmark may differ in columns (prediction vs training): use their union.
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: string | number | undefined) =>
+    v === undefined ? '' : typeof v === 'number' ? formatNumber(v) : v;
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => '| ' + values.map((v, i) => v.padEnd(widths[i])).join(' | ') + ' |';
   process.stdout.write(line(columns) + '\n');

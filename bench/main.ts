@@ -3,10 +3,12 @@
  * Record measured figures with the machine and command in docs/BENCHMARKS.md.
  */
 import { printReport } from './bench-report.js';
+import { modelBenchmark } from './model-bench.js';
 import { simBenchmark } from './sim-bench.js';
 
 const benchmarks: Record<string, (seconds: number) => Promise<Record<string, string | number>[]>> = {
   sim: simBenchmark,
+  model: modelBenchmark,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -3,10 +3,16 @@
  * name the file, field or value), the stack for internal failures. Returns the exit code.
  */
 import { ConfigError } from '../config/config-error.js';
+import { ModelArtifactError } from '../models/model-artifact.js';
 import { MujocoModelError } from '../sim/mujoco-model-error.js';
 
 export function reportCliError(error: unknown): number {
-  if (error instanceof ConfigError || error instanceof MujocoModelError || error instanceof RangeError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof MujocoModelError ||
+    error instanceof ModelArtifactError ||
+    error instanceof RangeError
+  ) {
     process.stderr.write(`mbrl: ${error.message}\n`);
     return 2;
   }

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerConfigCommand } from './config-command.js';
+import { registerModelCommand } from './model-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerTasksCommand } from './tasks-command.js';
 import { reportCliError } from './cli-error.js';
@@ -17,6 +18,7 @@ const program = new Command()
 registerTasksCommand(program);
 registerSimCommand(program);
 registerConfigCommand(program);
+registerModelCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportCliError(error);

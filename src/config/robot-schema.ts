@@ -174,3 +174,4 @@ export const RobotConfigSchema = z.strictObject({
 export type RobotConfig = z.infer<typeof RobotConfigSchema>;
 export type ControllerConfig = RobotConfig['controller'];
 export type DriverConfig = RobotConfig['drivers'][number];
+export type ModelConfig = RobotConfig['model'];
