@@ -4,11 +4,13 @@
  */
 import { printReport } from './bench-report.js';
 import { modelBenchmark } from './model-bench.js';
+import { plannerBenchmark } from './planner-bench.js';
 import { simBenchmark } from './sim-bench.js';
 
 const benchmarks: Record<string, (seconds: number) => Promise<Record<string, string | number>[]>> = {
   sim: simBenchmark,
   model: modelBenchmark,
+  planner: plannerBenchmark,
 };
 
 async function main(argv: string[]): Promise<void> {

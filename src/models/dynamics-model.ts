@@ -18,11 +18,18 @@ export interface StepOptions {
   sample: boolean;
   /** Seed for member re-draws and noise; the same seed gives the same result. */
   seed: number;
+  /**
+   * Send every row through this one elite (index into the elites), as posterior sampling
+   * does for a whole plan; overrides `propagation`.
+   */
+  member?: number;
 }
 
 export interface DynamicsModel {
   readonly stateDim: number;
   readonly actionDim: number;
+  /** How many distinct members `StepOptions.member` may name (1 for a single model). */
+  readonly eliteCount: number;
   /** Next states [B, S] for states [B, S] and actions [B, A]. The caller disposes the result. */
   step(states: tf.Tensor2D, actions: tf.Tensor2D, options: StepOptions): tf.Tensor2D;
   dispose(): void;

@@ -77,6 +77,10 @@ export class EnsembleDynamics implements DynamicsModel {
     );
   }
 
+  get eliteCount(): number {
+    return this.eliteLocal.length;
+  }
+
   get memberCount(): number {
     return this.network.memberIds.length;
   }
@@ -139,7 +143,22 @@ export class EnsembleDynamics implements DynamicsModel {
     return tf.tidy(() => {
       const rng = new Rng(options.seed);
       let delta: tf.Tensor2D;
-      if (options.propagation === 'expectation') {
+      if (options.member !== undefined) {
+        const local = this.eliteLocal[options.member];
+        if (local === undefined)
+          throw new RangeError(
+            `member ${options.member} is not an elite index (0..${this.eliteLocal.length - 1})`,
+          );
+        const { mean, logVar } = this.network.forward(local, this.input(states, actions));
+        delta = tf.add(tf.mul(mean, this.outStd), this.outMean) as tf.Tensor2D;
+        if (options.sample) {
+          const std = tf.mul(tf.exp(tf.mul(0.5, logVar)), this.outStd);
+          delta = tf.add(
+            delta,
+            tf.mul(std, tf.randomNormal(delta.shape, 0, 1, 'float32', rng.nextUint32())),
+          ) as tf.Tensor2D;
+        }
+      } else if (options.propagation === 'expectation') {
         const all = this.predictAll(states, actions);
         delta = tf.mean(all.mean, 0) as tf.Tensor2D;
         if (options.sample) {

@@ -1,0 +1,118 @@
+/**
+ * Model predictive control's planning step: from the current state, optimise an action
+ * sequence against the model and task cost, and keep the result as the warm start for the
+ * next call (shifted by the control steps that elapsed). The planner binds a model, a cost
+ * and an optimizer; none of them knows the others (mbrl-lib's split).
+ */
+import type { DynamicsModel } from '../models/dynamics-model.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import { TrajectoryEvaluator, type TrajectoryEvaluatorOptions } from './trajectory-evaluator.js';
+import type { TensorCostFunction } from './tensor-task-cost.js';
+
+export interface Plan {
+  /** Time of the state this plan starts from (seconds, node clock). */
+  stamp: number;
+  /** Control period the sequence is laid out in. */
+  dt: number;
+  /** horizon x actionDim, row-major. */
+  actions: Float32Array;
+  horizon: number;
+  actionDim: number;
+  /** Predicted return (-cost) of the executed sequence, mean over particles. */
+  predictedReturn: number;
+  /** Std of that return over particles: the model's uncertainty about this plan. */
+  returnStd: number;
+  iterations: number;
+  evaluations: number;
+  computeMs: number;
+  /** Version of the model it was planned with (for the logger and diagnostics). */
+  modelVersion: number;
+}
+
+export interface MpcPlannerOptions {
+  model: DynamicsModel;
+  modelVersion?: number;
+  cost: TensorCostFunction;
+  optimizer: Optimizer;
+  evaluator: TrajectoryEvaluatorOptions;
+  dt: number;
+  seed: number;
+  /** Largest population the optimizer will ask to score at once. */
+  maxPopulation: number;
+}
+
+export class MpcPlanner {
+  private readonly evaluator: TrajectoryEvaluator;
+  private readonly optimizer: Optimizer;
+  private readonly single: Float32Array;
+  private lastStamp: number | null = null;
+  private modelVersion: number;
+
+  constructor(private readonly options: MpcPlannerOptions) {
+    if (!(options.dt > 0)) throw new RangeError(`dt must be positive, got ${options.dt}`);
+    this.optimizer = options.optimizer;
+    this.evaluator = new TrajectoryEvaluator(
+      options.model,
+      options.cost,
+      options.optimizer.space,
+      options.evaluator,
+      options.seed,
+      Math.max(1, options.maxPopulation),
+    );
+    this.single = new Float32Array(1);
+    this.modelVersion = options.modelVersion ?? 0;
+  }
+
+  get space() {
+    return this.optimizer.space;
+  }
+
+  /** Model row-steps simulated so far (for throughput figures). */
+  get modelRowSteps(): number {
+    return this.evaluator.modelRowSteps;
+  }
+
+  /** Swaps the model between plans; the warm start is kept (the task is the same). */
+  setModel(model: DynamicsModel, version: number): void {
+    this.evaluator.setModel(model);
+    this.modelVersion = version;
+  }
+
+  /** Forget the warm start (new episode, or after a long pause). */
+  reset(): void {
+    this.optimizer.reset();
+    this.lastStamp = null;
+  }
+
+  plan(
+    state: ArrayLike<number>,
+    stamp: number,
+    options: { deadline?: number; previousAction?: ArrayLike<number> | null } = {},
+  ): Plan {
+    const started = performance.now();
+    if (this.lastStamp !== null) {
+      const elapsed = Math.round((stamp - this.lastStamp) / this.options.dt);
+      if (elapsed > 0) this.optimizer.shift(elapsed);
+      else if (elapsed < 0) this.optimizer.reset();
+    }
+    this.lastStamp = stamp;
+    this.evaluator.setStart(state, options.previousAction ?? null);
+    const result = this.optimizer.optimize(this.evaluator, { deadline: options.deadline });
+    // Optimizers that execute a mean never scored it: score it once for the plan's figures.
+    this.evaluator.evaluate(result.sequence, 1, this.single);
+    const { horizon, actionDim } = this.optimizer.space;
+    return {
+      stamp,
+      dt: this.options.dt,
+      actions: Float32Array.from(result.sequence.subarray(0, horizon * actionDim)),
+      horizon,
+      actionDim,
+      predictedReturn: -this.evaluator.stats.mean[0],
+      returnStd: this.evaluator.stats.std[0],
+      iterations: result.iterations,
+      evaluations: result.evaluations + 1,
+      computeMs: performance.now() - started,
+      modelVersion: this.modelVersion,
+    };
+  }
+}
