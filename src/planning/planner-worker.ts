@@ -1,0 +1,153 @@
+/**
+ * Worker-thread side of AsyncPlanner: owns a tfjs instance, the model and an MpcPlanner,
+ * and re-plans continuously from the newest state snapshot it has (older snapshots are
+ * dropped, warm start refines when no new state came). Each plan is posted with its
+ * actions transferred. A failing plan is reported and the loop goes on; a model swap
+ * happens between plans.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadTask } from '../config/task-loader.js';
+import type { DynamicsModel } from '../models/dynamics-model.js';
+import { loadEnsemble } from '../models/ensemble-artifact.js';
+import { initTfBackend, type BackendPreference } from '../models/tf-backend.js';
+import { TaskEnvironment } from '../tasks/task-environment.js';
+import { MpcPlanner, type Plan } from './mpc-planner.js';
+import { createOptimizer } from './optimizers/index.js';
+import type { PlannerProfile } from './planner-profile.js';
+import { SimulatorDynamics } from './simulator-dynamics.js';
+import { TensorTaskCost } from './tensor-task-cost.js';
+
+export type ModelSource = { kind: 'artifact'; dir: string; version: number } | { kind: 'simulator' };
+
+export interface PlannerWorkerData {
+  taskFile: string;
+  profile: PlannerProfile;
+  model: ModelSource;
+  seed: number;
+  /** Per-plan compute budget in ms; the optimizer starts no iteration after it. */
+  budgetMs: number;
+  backend: BackendPreference;
+}
+
+export type ToPlannerWorker =
+  | { type: 'state'; state: Float32Array; stamp: number; previousAction: Float32Array | null }
+  | { type: 'model'; model: ModelSource }
+  | { type: 'reset' }
+  | { type: 'stop' };
+
+export type FromPlannerWorker =
+  | { type: 'ready'; backend: string }
+  | { type: 'plan'; plan: Plan }
+  | { type: 'model'; version: number }
+  | { type: 'error'; message: string; during: 'start' | 'plan' | 'model' };
+
+async function loadModel(
+  source: ModelSource,
+  taskFile: string,
+): Promise<{ model: DynamicsModel; version: number }> {
+  if (source.kind === 'simulator') {
+    const env = await TaskEnvironment.create(loadTask(taskFile));
+    return { model: new SimulatorDynamics(env), version: 0 };
+  }
+  const { dynamics } = await loadEnsemble(source.dir);
+  return { model: dynamics, version: source.version };
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('planner-worker must run in a worker thread');
+  const data = workerData as PlannerWorkerData;
+  const post = (msg: FromPlannerWorker, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+  let snapshot: Extract<ToPlannerWorker, { type: 'state' }> | null = null;
+  let pendingModel: ModelSource | null = null;
+  let resetRequested = false;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  port.on('message', (msg: ToPlannerWorker) => {
+    if (msg.type === 'state') snapshot = msg;
+    else if (msg.type === 'model') pendingModel = msg.model;
+    else if (msg.type === 'reset') resetRequested = true;
+    else stopped = true;
+    wake?.();
+  });
+
+  let planner: MpcPlanner;
+  let model: DynamicsModel;
+  try {
+    const backend = await initTfBackend({ preference: data.backend, log: () => undefined });
+    const { task } = loadTask(data.taskFile);
+    const loaded = await loadModel(data.model, data.taskFile);
+    model = loaded.model;
+    const p = data.profile;
+    const space = {
+      horizon: p.horizon,
+      actionDim: task.action.length,
+      low: Float32Array.from(task.action.map((a) => a.min)),
+      high: Float32Array.from(task.action.map((a) => a.max)),
+    };
+    const optimizer = createOptimizer(p.optimizer, space, data.seed);
+    const cost = new TensorTaskCost(task);
+    planner = new MpcPlanner({
+      model,
+      modelVersion: loaded.version,
+      cost: cost.evaluate,
+      optimizer,
+      evaluator: {
+        particles: p.particles,
+        propagation: p.propagation as 'ts1' | 'tsinf' | 'expectation',
+        objective: p.objective as 'expected' | 'pessimistic' | 'optimistic' | 'posterior_sampling',
+        riskK: p.risk_k,
+        sampleNoise: p.sample_noise,
+      },
+      dt: task.dt,
+      seed: data.seed + 1,
+      maxPopulation: 'population' in p.optimizer && p.optimizer.population ? p.optimizer.population : 1000,
+    });
+    post({ type: 'ready', backend: backend.name });
+  } catch (error) {
+    post({ type: 'error', message: (error as Error).message, during: 'start' });
+    return;
+  }
+
+  while (!stopped) {
+    if (pendingModel) {
+      const source: ModelSource = pendingModel;
+      pendingModel = null;
+      try {
+        const next = await loadModel(source, data.taskFile);
+        planner.setModel(next.model, next.version);
+        model.dispose();
+        model = next.model;
+        post({ type: 'model', version: next.version });
+      } catch (error) {
+        // A model that fails to load never replaces the working one.
+        post({ type: 'error', message: (error as Error).message, during: 'model' });
+      }
+    }
+    if (resetRequested) {
+      resetRequested = false;
+      planner.reset();
+    }
+    const current = snapshot as Extract<ToPlannerWorker, { type: 'state' }> | null;
+    if (!current) {
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      continue;
+    }
+    try {
+      const plan = planner.plan(current.state, current.stamp, {
+        deadline: performance.now() + data.budgetMs,
+        previousAction: current.previousAction,
+      });
+      post({ type: 'plan', plan }, [plan.actions.buffer as ArrayBuffer]);
+    } catch (error) {
+      post({ type: 'error', message: (error as Error).message, during: 'plan' });
+      snapshot = null; // do not spin on a state that breaks the planner
+    }
+    // Let queued messages (a newer state, a model swap, stop) in before the next plan.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  model.dispose();
+}
+
+void main();
