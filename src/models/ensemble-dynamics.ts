@@ -1,8 +1,11 @@
 /**
- * A trained probabilistic ensemble as a dynamics model: normalises (s, a) features, runs
- * the elite members and turns their normalised delta distributions back into next-state
- * distributions. One call handles a whole batch (candidates x particles) as a few large
- * per-member products, which is what makes sampling-based MPC affordable.
+ * A trained probabilistic ensemble as a dynamics model: builds (s, a) features, runs the
+ * elite members and turns their delta distributions into next-state distributions. One
+ * call handles a whole batch (candidates x particles). The normalisers are folded into an
+ * inference copy of the weights (PredictionNetwork) and the per-member work is limited to
+ * the matrix products: slicing, log-variance bounding and sampling run once on the
+ * concatenated batch, because on tfjs-wasm the number of operations, not their size, bounds
+ * small planning budgets.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../math/rng.js';
@@ -10,6 +13,7 @@ import type { DynamicsModel, StepOptions } from './dynamics-model.js';
 import { EnsembleNetwork, type HostWeights } from './ensemble-network.js';
 import type { EnsembleSpec } from './ensemble-spec.js';
 import type { Normalizer } from './normalizer.js';
+import { boundLogVar, PredictionNetwork } from './prediction-network.js';
 import { StateFeatures } from './state-features.js';
 
 export interface DeltaDistribution {
@@ -25,16 +29,21 @@ export interface Uncertainty {
   epistemic: tf.Tensor2D;
 }
 
+/** Per-row log-variance bounds for a block layout of `rows` rows, kept across calls. */
+interface RowBounds {
+  max: tf.Tensor2D;
+  min: tf.Tensor2D;
+}
+
+const MAX_CACHED_LAYOUTS = 16;
+
 export class EnsembleDynamics implements DynamicsModel {
   readonly stateDim: number;
   readonly actionDim: number;
   readonly features: StateFeatures;
-  private readonly inMean: tf.Tensor1D;
-  private readonly inStd: tf.Tensor1D;
-  private readonly outMean: tf.Tensor1D;
-  private readonly outStd: tf.Tensor1D;
-  private readonly outVar: tf.Tensor1D;
+  private readonly predictor: PredictionNetwork;
   private readonly eliteLocal: number[];
+  private readonly rowBounds = new Map<number, RowBounds>();
 
   constructor(
     readonly spec: EnsembleSpec,
@@ -48,16 +57,12 @@ export class EnsembleDynamics implements DynamicsModel {
     this.stateDim = spec.stateDim;
     this.actionDim = spec.actionDim;
     this.features = new StateFeatures(spec);
-    this.inMean = tf.tensor1d(inputNormalizer.mean);
-    this.inStd = tf.tensor1d(inputNormalizer.std);
-    this.outMean = tf.tensor1d(targetNormalizer.mean);
-    this.outStd = tf.tensor1d(targetNormalizer.std);
-    this.outVar = tf.tidy(() => tf.square(this.outStd));
     this.eliteLocal = elites.map((m) => {
       const local = network.memberIds.indexOf(m);
       if (local < 0) throw new RangeError(`elite ${m} is not a member of the network`);
       return local;
     });
+    this.predictor = new PredictionNetwork(spec, network, inputNormalizer, targetNormalizer);
   }
 
   static fromWeights(
@@ -90,24 +95,28 @@ export class EnsembleDynamics implements DynamicsModel {
     return this.network.namedWeights();
   }
 
-  /** Normalised network input for (s, a). */
-  private input(states: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return tf.div(
-      tf.sub(this.features.inputsTensor(states, actions), this.inMean),
-      this.inStd,
-    ) as tf.Tensor2D;
+  /** Mean and variance (state units) of one member's delta for features x. */
+  private member(local: number, x: tf.Tensor2D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+    const S = this.stateDim;
+    const raw = this.predictor.raw(local, x);
+    const { max, min } = this.predictor.bounds(local);
+    const lv = boundLogVar(tf.slice(raw, [0, S], [-1, S]), max, min);
+    return {
+      mean: tf.slice(raw, [0, 0], [-1, S]),
+      logVar: tf.add(lv, tf.mul(2, this.predictor.logStd)) as tf.Tensor2D,
+    };
   }
 
   /** Every elite member on every row: delta mean and variance [M, B, S]. */
   predictAll(states: tf.Tensor2D, actions: tf.Tensor2D): DeltaDistribution {
     return tf.tidy(() => {
-      const x = this.input(states, actions);
+      const x = this.features.inputsTensor(states, actions);
       const means: tf.Tensor2D[] = [];
       const vars: tf.Tensor2D[] = [];
       for (const local of this.eliteLocal) {
-        const { mean, logVar } = this.network.forward(local, x);
-        means.push(tf.add(tf.mul(mean, this.outStd), this.outMean) as tf.Tensor2D);
-        vars.push(tf.mul(tf.exp(logVar), this.outVar) as tf.Tensor2D);
+        const { mean, logVar } = this.member(local, x);
+        means.push(mean);
+        vars.push(tf.exp(logVar) as tf.Tensor2D);
       }
       return { mean: tf.stack(means), variance: tf.stack(vars) };
     });
@@ -119,29 +128,71 @@ export class EnsembleDynamics implements DynamicsModel {
    */
   predictBlocks(states: tf.Tensor2D, actions: tf.Tensor2D): DeltaDistribution {
     return tf.tidy(() => {
-      const x = this.input(states, actions);
-      const rows = x.shape[0];
-      const k = this.eliteLocal.length;
-      const means: tf.Tensor2D[] = [];
-      const vars: tf.Tensor2D[] = [];
-      for (let b = 0; b < k; b++) {
-        const start = Math.floor((b * rows) / k);
-        const end = Math.floor(((b + 1) * rows) / k);
-        if (end <= start) continue;
-        const { mean, logVar } = this.network.forward(
-          this.eliteLocal[b],
-          tf.slice(x, [start, 0], [end - start, -1]),
-        );
-        means.push(tf.add(tf.mul(mean, this.outStd), this.outMean) as tf.Tensor2D);
-        vars.push(tf.mul(tf.exp(logVar), this.outVar) as tf.Tensor2D);
-      }
-      return { mean: tf.concat(means, 0), variance: tf.concat(vars, 0) };
+      const { mean, logVar } = this.blocks(this.features.inputsTensor(states, actions));
+      return { mean, variance: tf.exp(logVar) };
     });
+  }
+
+  /** Block-wise mean [B, S] and log-variance [B, S] (state units); call inside tidy. */
+  private blocks(x: tf.Tensor2D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+    const S = this.stateDim;
+    const rows = x.shape[0];
+    const k = this.eliteLocal.length;
+    const outs: tf.Tensor2D[] = [];
+    for (let b = 0; b < k; b++) {
+      const start = Math.floor((b * rows) / k);
+      const end = Math.floor(((b + 1) * rows) / k);
+      if (end <= start) continue;
+      const block = k === 1 ? x : tf.slice(x, [start, 0], [end - start, -1]);
+      outs.push(this.predictor.raw(this.eliteLocal[b], block));
+    }
+    const raw = outs.length === 1 ? outs[0] : tf.concat(outs, 0);
+    const bounds = this.boundsFor(rows);
+    const lv = boundLogVar(tf.slice(raw, [0, S], [-1, S]), bounds.max, bounds.min);
+    return {
+      mean: tf.slice(raw, [0, 0], [-1, S]),
+      logVar: tf.add(lv, tf.mul(2, this.predictor.logStd)) as tf.Tensor2D,
+    };
+  }
+
+  /** Per-row bounds matching the block layout of `rows` rows, built once per size. */
+  private boundsFor(rows: number): RowBounds {
+    const cached = this.rowBounds.get(rows);
+    if (cached) return cached;
+    const k = this.eliteLocal.length;
+    const build = (pick: 'max' | 'min') =>
+      tf.tidy(() => {
+        const parts: tf.Tensor2D[] = [];
+        for (let b = 0; b < k; b++) {
+          const n = Math.floor(((b + 1) * rows) / k) - Math.floor((b * rows) / k);
+          if (n > 0)
+            parts.push(tf.tile(tf.reshape(this.predictor.bounds(this.eliteLocal[b])[pick], [1, -1]), [n, 1]));
+        }
+        return tf.concat(parts, 0) as tf.Tensor2D;
+      });
+    const entry = { max: tf.keep(build('max')), min: tf.keep(build('min')) };
+    if (this.rowBounds.size >= MAX_CACHED_LAYOUTS) {
+      const [oldest, old] = this.rowBounds.entries().next().value as [number, RowBounds];
+      tf.dispose([old.max, old.min]);
+      this.rowBounds.delete(oldest);
+    }
+    this.rowBounds.set(rows, entry);
+    return entry;
   }
 
   step(states: tf.Tensor2D, actions: tf.Tensor2D, options: StepOptions): tf.Tensor2D {
     return tf.tidy(() => {
       const rng = new Rng(options.seed);
+      const noise = (mean: tf.Tensor2D, logVar: tf.Tensor2D) =>
+        options.sample
+          ? (tf.add(
+              mean,
+              tf.mul(
+                tf.exp(tf.mul(0.5, logVar)),
+                tf.randomNormal(mean.shape, 0, 1, 'float32', rng.nextUint32()),
+              ),
+            ) as tf.Tensor2D)
+          : mean;
       let delta: tf.Tensor2D;
       if (options.member !== undefined) {
         const local = this.eliteLocal[options.member];
@@ -149,48 +200,25 @@ export class EnsembleDynamics implements DynamicsModel {
           throw new RangeError(
             `member ${options.member} is not an elite index (0..${this.eliteLocal.length - 1})`,
           );
-        const { mean, logVar } = this.network.forward(local, this.input(states, actions));
-        delta = tf.add(tf.mul(mean, this.outStd), this.outMean) as tf.Tensor2D;
-        if (options.sample) {
-          const std = tf.mul(tf.exp(tf.mul(0.5, logVar)), this.outStd);
-          delta = tf.add(
-            delta,
-            tf.mul(std, tf.randomNormal(delta.shape, 0, 1, 'float32', rng.nextUint32())),
-          ) as tf.Tensor2D;
-        }
+        const { mean, logVar } = this.member(local, this.features.inputsTensor(states, actions));
+        delta = noise(mean, logVar);
       } else if (options.propagation === 'expectation') {
         const all = this.predictAll(states, actions);
         delta = tf.mean(all.mean, 0) as tf.Tensor2D;
-        if (options.sample) {
-          const variance = tf.mean(all.variance, 0);
-          delta = tf.add(
-            delta,
-            tf.mul(tf.sqrt(variance), tf.randomNormal(delta.shape, 0, 1, 'float32', rng.nextUint32())),
-          ) as tf.Tensor2D;
-        }
+        if (options.sample) delta = noise(delta, tf.log(tf.mean(all.variance, 0)) as tf.Tensor2D);
+      } else if (options.propagation === 'tsinf') {
+        const { mean, logVar } = this.blocks(this.features.inputsTensor(states, actions));
+        delta = noise(mean, logVar);
       } else {
-        let s = states;
-        let a = actions;
-        let inverse: tf.Tensor1D | null = null;
-        if (options.propagation === 'ts1') {
-          // A fresh random member per particle and step: permute rows, predict in blocks, undo.
-          const rows = states.shape[0];
-          const perm = rng.permutation(rows);
-          const inv = new Int32Array(rows);
-          for (let i = 0; i < rows; i++) inv[perm[i]] = i;
-          const p = tf.tensor1d(perm, 'int32');
-          s = tf.gather(states, p);
-          a = tf.gather(actions, p);
-          inverse = tf.tensor1d(inv, 'int32');
-        }
-        const blocks = this.predictBlocks(s, a);
-        let d = blocks.mean as tf.Tensor2D;
-        if (options.sample)
-          d = tf.add(
-            d,
-            tf.mul(tf.sqrt(blocks.variance), tf.randomNormal(d.shape, 0, 1, 'float32', rng.nextUint32())),
-          ) as tf.Tensor2D;
-        delta = inverse ? tf.gather(d, inverse) : d;
+        // TS1: a fresh random member per particle and step: permute rows, predict in blocks, undo.
+        const rows = states.shape[0];
+        const perm = rng.permutation(rows);
+        const inv = new Int32Array(rows);
+        for (let i = 0; i < rows; i++) inv[perm[i]] = i;
+        const p = tf.tensor1d(perm, 'int32');
+        const x = tf.gather(this.features.inputsTensor(states, actions), p);
+        const { mean, logVar } = this.blocks(x);
+        delta = tf.gather(noise(mean, logVar), tf.tensor1d(inv, 'int32'));
       }
       return this.features.nextStateTensor(states, delta);
     });
@@ -206,7 +234,10 @@ export class EnsembleDynamics implements DynamicsModel {
   }
 
   dispose(): void {
-    tf.dispose([this.inMean, this.inStd, this.outMean, this.outStd, this.outVar]);
+    for (const b of this.rowBounds.values()) tf.dispose([b.max, b.min]);
+    this.rowBounds.clear();
+    this.predictor.dispose();
+    this.features.dispose();
     this.network.dispose();
   }
 }

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../math/rng.js';
 import { dense } from './dense.js';
-import { layerSizes, type Activation, type EnsembleSpec } from './ensemble-spec.js';
+import { activation } from './activation.js';
+import { layerSizes, type EnsembleSpec } from './ensemble-spec.js';
 
 export interface MemberParams {
   layers: { w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> }[];
@@ -166,17 +167,5 @@ export class EnsembleNetwork {
   dispose(): void {
     for (let local = 0; local < this.params.length; local++)
       for (const v of this.variables(local)) v.dispose();
-  }
-}
-
-function activation(name: Activation): (h: tf.Tensor2D) => tf.Tensor2D {
-  switch (name) {
-    case 'swish':
-      // x * sigmoid(x), the SiLU used by the PETS reference models.
-      return (h) => tf.mul(h, tf.sigmoid(h));
-    case 'relu':
-      return (h) => tf.relu(h);
-    case 'tanh':
-      return (h) => tf.tanh(h);
   }
 }

@@ -13,6 +13,7 @@ export class StateFeatures {
   private readonly isAngle: boolean[];
   private readonly plainIdx: number[];
   private readonly angleIdx: number[];
+  private wrapScale: tf.Tensor1D | null = null;
 
   constructor(private readonly spec: EnsembleSpec) {
     this.inputDim = inputDim(spec);
@@ -61,18 +62,23 @@ export class StateFeatures {
     });
   }
 
-  /** s + delta with angle entries wrapped to [-pi, pi). */
+  /**
+   * s + delta with angle entries wrapped to [-pi, pi): next - 2 pi m floor((next + pi) / 2 pi)
+   * with m = 1 on angle entries, 0 elsewhere (a kept constant, so no per-call upload).
+   */
   nextStateTensor(states: tf.Tensor2D, delta: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const next = tf.add(states, delta) as tf.Tensor2D;
       if (this.angleIdx.length === 0) return next;
-      const mask = tf.tensor1d(
-        this.isAngle.map((a) => (a ? 1 : 0)),
-        'bool',
-      );
-      const twoPi = 2 * Math.PI;
-      const wrapped = tf.sub(next, tf.mul(twoPi, tf.floor(tf.div(tf.add(next, Math.PI), twoPi))));
-      return tf.where(tf.broadcastTo(mask, next.shape), wrapped, next) as tf.Tensor2D;
+      this.wrapScale ??= tf.keep(tf.tensor1d(this.isAngle.map((a) => (a ? 2 * Math.PI : 0))));
+      const turns = tf.floor(tf.mul(tf.add(next, Math.PI), 1 / (2 * Math.PI)));
+      return tf.sub(next, tf.mul(turns, this.wrapScale)) as tf.Tensor2D;
     });
+  }
+
+  /** Frees the kept constants. */
+  dispose(): void {
+    this.wrapScale?.dispose();
+    this.wrapScale = null;
   }
 }

@@ -98,8 +98,21 @@ export class MpcPlanner {
     this.lastStamp = stamp;
     this.evaluator.setStart(state, options.previousAction ?? null);
     const result = this.optimizer.optimize(this.evaluator, { deadline: options.deadline });
-    // Optimizers that execute a mean never scored it: score it once for the plan's figures.
-    this.evaluator.evaluate(result.sequence, 1, this.single);
+    // Optimizers that execute the best candidate (iCEM, random shooting) scored it already;
+    // a mean (CEM, MPPI) was never scored, so score it once for the plan's figures.
+    let mean: number;
+    let std: number;
+    let extra = 0;
+    const best = this.evaluator.bestSeen;
+    if (Number.isFinite(result.cost) && result.cost === best.cost) {
+      mean = best.mean;
+      std = best.std;
+    } else {
+      this.evaluator.evaluate(result.sequence, 1, this.single);
+      mean = this.evaluator.stats.mean[0];
+      std = this.evaluator.stats.std[0];
+      extra = 1;
+    }
     const { horizon, actionDim } = this.optimizer.space;
     return {
       stamp,
@@ -107,10 +120,10 @@ export class MpcPlanner {
       actions: Float32Array.from(result.sequence.subarray(0, horizon * actionDim)),
       horizon,
       actionDim,
-      predictedReturn: -this.evaluator.stats.mean[0],
-      returnStd: this.evaluator.stats.std[0],
+      predictedReturn: -mean,
+      returnStd: std,
       iterations: result.iterations,
-      evaluations: result.evaluations + 1,
+      evaluations: result.evaluations + extra,
       computeMs: performance.now() - started,
       modelVersion: this.modelVersion,
     };

@@ -43,8 +43,16 @@ export interface CandidateStats {
   std: Float32Array;
 }
 
+/** The lowest-scoring candidate since setStart(), with its particle statistics. */
+export interface BestSeen {
+  cost: number;
+  mean: number;
+  std: number;
+}
+
 export class TrajectoryEvaluator implements SequenceObjective {
   readonly stats: CandidateStats;
+  readonly bestSeen: BestSeen = { cost: Infinity, mean: NaN, std: NaN };
   private readonly state: Float32Array;
   private readonly previous: Float32Array;
   private hasPrevious = false;
@@ -96,7 +104,12 @@ export class TrajectoryEvaluator implements SequenceObjective {
     const rows = R * population;
     const seed = this.rng.nextUint32();
     const [mean, std] = tf.tidy(() => {
-      const seqs = tf.tensor3d(candidates.subarray(0, population * H * A), [population, H, A]);
+      // Candidates repeated once per particle block up front: one op, not one per step.
+      const seqs = tf.tile(tf.tensor3d(candidates.subarray(0, population * H * A), [population, H, A]), [
+        R,
+        1,
+        1,
+      ]);
       let s = tf.tile(tf.tensor2d(this.state, [1, S]), [rows, 1]) as tf.Tensor2D;
       let prev: tf.Tensor2D | null = this.hasPrevious
         ? (tf.tile(tf.tensor2d(this.previous, [1, A]), [rows, 1]) as tf.Tensor2D)
@@ -143,6 +156,11 @@ export class TrajectoryEvaluator implements SequenceObjective {
             ? mu - k * sd
             : mu;
       if (!Number.isFinite(costs[i])) costs[i] = Infinity;
+      if (costs[i] < this.bestSeen.cost) {
+        this.bestSeen.cost = costs[i];
+        this.bestSeen.mean = mu;
+        this.bestSeen.std = sd;
+      }
     }
   }
 }
