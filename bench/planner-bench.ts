@@ -15,6 +15,7 @@ import { initTfBackend } from '../src/models/tf-backend.js';
 import { MpcPlanner } from '../src/planning/mpc-planner.js';
 import { createOptimizer, type OptimizerConfig } from '../src/planning/optimizers/index.js';
 import { loadPlannerProfile } from '../src/planning/planner-profile.js';
+import { ParallelTrajectoryEvaluator } from '../src/planning/parallel-trajectory-evaluator.js';
 import { TensorTaskCost } from '../src/planning/tensor-task-cost.js';
 import type { BenchRow } from './bench-report.js';
 
@@ -28,6 +29,7 @@ interface Budget {
   optimizer: OptimizerConfig;
   peerP50?: string;
   plans: number;
+  threads: number;
 }
 
 const BUDGETS: Budget[] = [
@@ -41,6 +43,7 @@ const BUDGETS: Budget[] = [
     optimizer: { type: 'cem', population: 100, elites: 10, iterations: 3 },
     peerP50: '44 ms / 416 ms',
     plans: 60,
+    threads: 1,
   },
   {
     name: 'mbrl-lib default',
@@ -52,6 +55,7 @@ const BUDGETS: Budget[] = [
     optimizer: { type: 'cem', population: 350, elites: 35, iterations: 5 },
     peerP50: '5.0 s / 5.1 s',
     plans: 4,
+    threads: 1,
   },
   {
     name: 'PETS paper',
@@ -63,6 +67,7 @@ const BUDGETS: Budget[] = [
     optimizer: { type: 'cem', population: 400, elites: 40, iterations: 5 },
     peerP50: '14.6 s',
     plans: 2,
+    threads: 1,
   },
 ];
 
@@ -92,7 +97,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function runBudget(b: Budget, peak: number): BenchRow {
+async function runBudget(b: Budget, peak: number): Promise<BenchRow> {
   const task = loadTask('cartpole-swingup').task;
   const spec: EnsembleSpec = {
     members: b.members,
@@ -117,17 +122,32 @@ function runBudget(b: Budget, peak: number): BenchRow {
   const space = { horizon: b.horizon, actionDim: 1, low: Float32Array.of(-1), high: Float32Array.of(1) };
   const optimizer = createOptimizer(b.optimizer, space, 1);
   const population = 'population' in b.optimizer && b.optimizer.population ? b.optimizer.population : 1000;
+  const evaluator = {
+    particles: b.particles,
+    propagation: 'tsinf',
+    objective: 'expected',
+    riskK: 0,
+    sampleNoise: true,
+  } as const;
+  const rollouts =
+    b.threads > 1
+      ? await ParallelTrajectoryEvaluator.create({
+          task,
+          model,
+          space,
+          options: evaluator,
+          seed: 1,
+          maxPopulation: population,
+          threads: b.threads,
+          backend: 'wasm',
+        })
+      : undefined;
   const planner = new MpcPlanner({
     model,
     cost: cost.evaluate,
     optimizer,
-    evaluator: {
-      particles: b.particles,
-      propagation: 'tsinf',
-      objective: 'expected',
-      riskK: 0,
-      sampleNoise: true,
-    },
+    rollouts,
+    evaluator,
     dt: task.dt,
     seed: 1,
     maxPopulation: population,
@@ -145,12 +165,14 @@ function runBudget(b: Budget, peak: number): BenchRow {
   const wall = (performance.now() - started) / 1000;
   const rowSteps = planner.modelRowSteps - stepsBefore;
   const leaked = tf.memory().numTensors - tensorsBefore;
+  rollouts?.dispose();
   cost.dispose();
   model.dispose();
   times.sort((x, y) => x - y);
   const gflops = (rowSteps * forwardFlopsPerRow(spec)) / wall / 1e9;
   return {
     budget: b.name,
+    threads: b.threads,
     ensemble: `${b.members} x ${b.layers}x${b.units}`,
     horizon: b.horizon,
     population: population,
@@ -171,7 +193,8 @@ function runBudget(b: Budget, peak: number): BenchRow {
 export async function plannerBenchmark(_seconds: number): Promise<BenchRow[]> {
   await initTfBackend({ preference: 'wasm', log: () => undefined });
   const peak = matmulPeak();
-  const budgets = [...BUDGETS];
+  // Every fixed budget on one thread and on two (the population split across cores).
+  const budgets = BUDGETS.flatMap((b) => [b, { ...b, threads: 2 }]);
   for (const profile of ['realtime', 'paper']) {
     const p = loadPlannerProfile('cartpole-swingup', profile);
     budgets.push({
@@ -183,14 +206,15 @@ export async function plannerBenchmark(_seconds: number): Promise<BenchRow[]> {
       particles: p.particles,
       optimizer: p.optimizer,
       plans: profile === 'realtime' ? 100 : 2,
+      threads: p.threads,
     });
   }
   const rows: BenchRow[] = [];
   // MBRL_BENCH_FILTER=small,realtime runs only the budgets whose names contain one of these.
   const filter = (process.env.MBRL_BENCH_FILTER ?? '').split(',').filter(Boolean);
   for (const b of budgets.filter((x) => filter.length === 0 || filter.some((f) => x.name.includes(f)))) {
-    process.stderr.write(`planner bench: ${b.name}...\n`);
-    rows.push({ ...runBudget(b, peak), matmul_peak_gflop_per_s: peak });
+    process.stderr.write(`planner bench: ${b.name}, ${b.threads} thread(s)...\n`);
+    rows.push({ ...(await runBudget(b, peak)), matmul_peak_gflop_per_s: peak });
   }
   return rows;
 }

@@ -12,7 +12,7 @@ import { Rng } from '../math/rng.js';
 import type { DynamicsModel, StepOptions } from './dynamics-model.js';
 import { EnsembleNetwork, type HostWeights } from './ensemble-network.js';
 import type { EnsembleSpec } from './ensemble-spec.js';
-import type { Normalizer } from './normalizer.js';
+import { Normalizer, type NormalizerJson } from './normalizer.js';
 import { boundLogVar, PredictionNetwork } from './prediction-network.js';
 import { StateFeatures } from './state-features.js';
 
@@ -27,6 +27,14 @@ export interface Uncertainty {
   aleatoric: tf.Tensor2D;
   /** Variance over members of the predicted mean: disagreement, large away from the data. */
   epistemic: tf.Tensor2D;
+}
+
+export interface EnsembleTransfer {
+  spec: EnsembleSpec;
+  weights: HostWeights[];
+  input: NormalizerJson;
+  target: NormalizerJson;
+  elites: number[];
 }
 
 /** Per-row log-variance bounds for a block layout of `rows` rows, kept across calls. */
@@ -79,6 +87,27 @@ export class EnsembleDynamics implements DynamicsModel {
       inputNormalizer,
       targetNormalizer,
       elites,
+    );
+  }
+
+  /** Everything needed to rebuild this model in another thread (structured-clone safe). */
+  toTransfer(): EnsembleTransfer {
+    return {
+      spec: { ...this.spec },
+      weights: this.namedWeights(),
+      input: this.inputNormalizer.toJson(),
+      target: this.targetNormalizer.toJson(),
+      elites: [...this.elites],
+    };
+  }
+
+  static fromTransfer(t: EnsembleTransfer): EnsembleDynamics {
+    return EnsembleDynamics.fromWeights(
+      t.spec,
+      t.weights,
+      Normalizer.fromJson(t.input),
+      Normalizer.fromJson(t.target),
+      t.elites,
     );
   }
 

@@ -119,7 +119,8 @@ test('a model artifact is loaded in the worker, swapped in between plans; a bad 
   dynamics.dispose();
   const planner = new AsyncPlanner({
     taskFile,
-    profile: PlannerProfileSchema.parse({ ...profile, particles: 4, sample_noise: true }),
+    // Two threads: the swap must reach the rollout helper too (its plans would differ otherwise).
+    profile: PlannerProfileSchema.parse({ ...profile, particles: 4, sample_noise: true, threads: 2 }),
     model: { kind: 'artifact', dir: join(root, 'v0001'), version: 1 },
     seed: 4,
     budgetMs: 1000,

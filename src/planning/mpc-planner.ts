@@ -6,7 +6,11 @@
  */
 import type { DynamicsModel } from '../models/dynamics-model.js';
 import type { Optimizer } from './optimizers/optimizer.js';
-import { TrajectoryEvaluator, type TrajectoryEvaluatorOptions } from './trajectory-evaluator.js';
+import {
+  TrajectoryEvaluator,
+  type RolloutObjective,
+  type TrajectoryEvaluatorOptions,
+} from './trajectory-evaluator.js';
 import type { TensorCostFunction } from './tensor-task-cost.js';
 
 export interface Plan {
@@ -39,10 +43,15 @@ export interface MpcPlannerOptions {
   seed: number;
   /** Largest population the optimizer will ask to score at once. */
   maxPopulation: number;
+  /**
+   * A prebuilt objective (e.g. a ParallelTrajectoryEvaluator over several cores); by
+   * default a single-thread TrajectoryEvaluator over `model` and `cost`.
+   */
+  rollouts?: RolloutObjective;
 }
 
 export class MpcPlanner {
-  private readonly evaluator: TrajectoryEvaluator;
+  private readonly evaluator: RolloutObjective;
   private readonly optimizer: Optimizer;
   private readonly single: Float32Array;
   private lastStamp: number | null = null;
@@ -51,14 +60,16 @@ export class MpcPlanner {
   constructor(private readonly options: MpcPlannerOptions) {
     if (!(options.dt > 0)) throw new RangeError(`dt must be positive, got ${options.dt}`);
     this.optimizer = options.optimizer;
-    this.evaluator = new TrajectoryEvaluator(
-      options.model,
-      options.cost,
-      options.optimizer.space,
-      options.evaluator,
-      options.seed,
-      Math.max(1, options.maxPopulation),
-    );
+    this.evaluator =
+      options.rollouts ??
+      new TrajectoryEvaluator(
+        options.model,
+        options.cost,
+        options.optimizer.space,
+        options.evaluator,
+        options.seed,
+        Math.max(1, options.maxPopulation),
+      );
     this.single = new Float32Array(1);
     this.modelVersion = options.modelVersion ?? 0;
   }

@@ -22,6 +22,8 @@ export const PlannerProfileSchema = z.strictObject({
   objective: z.enum(PLANNING_OBJECTIVES as [string, ...string[]]).default('expected'),
   risk_k: z.number().nonnegative().default(1),
   sample_noise: z.boolean().default(true),
+  /** Threads that score candidates (this one included); > 1 needs a learned ensemble. */
+  threads: z.int().min(1).max(64).default(1),
   optimizer: OptimizerConfigSchema,
   ensemble: z.strictObject({
     members: z.int().positive(),

@@ -11,7 +11,9 @@ import type { DynamicsModel } from '../models/dynamics-model.js';
 import { loadEnsemble } from '../models/ensemble-artifact.js';
 import { initTfBackend, type BackendPreference } from '../models/tf-backend.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
+import { EnsembleDynamics } from '../models/ensemble-dynamics.js';
 import { MpcPlanner, type Plan } from './mpc-planner.js';
+import { ParallelTrajectoryEvaluator } from './parallel-trajectory-evaluator.js';
 import { createOptimizer } from './optimizers/index.js';
 import type { PlannerProfile } from './planner-profile.js';
 import { SimulatorDynamics } from './simulator-dynamics.js';
@@ -87,21 +89,39 @@ async function main(): Promise<void> {
     };
     const optimizer = createOptimizer(p.optimizer, space, data.seed);
     const cost = new TensorTaskCost(task);
+    const maxPopulation =
+      'population' in p.optimizer && p.optimizer.population ? p.optimizer.population : 1000;
+    const evaluatorOptions = {
+      particles: p.particles,
+      propagation: p.propagation as 'ts1' | 'tsinf' | 'expectation',
+      objective: p.objective as 'expected' | 'pessimistic' | 'optimistic' | 'posterior_sampling',
+      riskK: p.risk_k,
+      sampleNoise: p.sample_noise,
+    };
+    // Several threads score candidates when the profile asks and the model can be copied.
+    const rollouts =
+      p.threads > 1 && model instanceof EnsembleDynamics
+        ? await ParallelTrajectoryEvaluator.create({
+            task,
+            model,
+            space,
+            options: evaluatorOptions,
+            seed: data.seed + 2,
+            maxPopulation,
+            threads: p.threads,
+            backend: data.backend,
+          })
+        : undefined;
     planner = new MpcPlanner({
       model,
       modelVersion: loaded.version,
       cost: cost.evaluate,
       optimizer,
-      evaluator: {
-        particles: p.particles,
-        propagation: p.propagation as 'ts1' | 'tsinf' | 'expectation',
-        objective: p.objective as 'expected' | 'pessimistic' | 'optimistic' | 'posterior_sampling',
-        riskK: p.risk_k,
-        sampleNoise: p.sample_noise,
-      },
+      evaluator: evaluatorOptions,
       dt: task.dt,
       seed: data.seed + 1,
-      maxPopulation: 'population' in p.optimizer && p.optimizer.population ? p.optimizer.population : 1000,
+      maxPopulation,
+      rollouts,
     });
     post({ type: 'ready', backend: backend.name });
   } catch (error) {

@@ -50,7 +50,17 @@ export interface BestSeen {
   std: number;
 }
 
-export class TrajectoryEvaluator implements SequenceObjective {
+/** What a planner needs from the objective it optimises: scores plus particle statistics. */
+export interface RolloutObjective extends SequenceObjective {
+  readonly stats: CandidateStats;
+  readonly bestSeen: BestSeen;
+  readonly modelRowSteps: number;
+  setStart(state: ArrayLike<number>, previousAction: ArrayLike<number> | null): void;
+  setModel(model: DynamicsModel): void;
+  dispose(): void;
+}
+
+export class TrajectoryEvaluator implements RolloutObjective {
   readonly stats: CandidateStats;
   readonly bestSeen: BestSeen = { cost: Infinity, mean: NaN, std: NaN };
   private readonly state: Float32Array;
@@ -79,16 +89,26 @@ export class TrajectoryEvaluator implements SequenceObjective {
   }
 
   /** The start state (and the action applied before it, for action-rate costs) of the next plan. */
-  setStart(state: ArrayLike<number>, previousAction: ArrayLike<number> | null): void {
+  setStart(state: ArrayLike<number>, previousAction: ArrayLike<number> | null, member?: number): void {
     if (state.length !== this.state.length)
       throw new RangeError(`state has ${state.length} entries, the model expects ${this.state.length}`);
     this.state.set(state);
     this.hasPrevious = previousAction !== null;
     if (previousAction) this.previous.set(previousAction);
-    // Posterior sampling commits to one member for the whole plan.
+    // Posterior sampling commits to one member for the whole plan (a caller splitting the
+    // work across threads passes the member it drew so every part uses the same one).
     this.member =
-      this.options.objective === 'posterior_sampling' ? this.rng.integer(this.model.eliteCount) : undefined;
+      this.options.objective === 'posterior_sampling'
+        ? (member ?? this.rng.integer(this.model.eliteCount))
+        : undefined;
   }
+
+  /** The member posterior sampling drew for the current plan (undefined otherwise). */
+  get planMember(): number | undefined {
+    return this.member;
+  }
+
+  dispose(): void {}
 
   /** Swaps in a new model between plans (hot swap after a refit). */
   setModel(model: DynamicsModel): void {
