@@ -121,7 +121,8 @@ async function runBudget(b: Budget, peak: number): Promise<BenchRow> {
   const cost = new TensorTaskCost(task);
   const space = { horizon: b.horizon, actionDim: 1, low: Float32Array.of(-1), high: Float32Array.of(1) };
   const optimizer = createOptimizer(b.optimizer, space, 1);
-  const population = 'population' in b.optimizer && b.optimizer.population ? b.optimizer.population : 1000;
+  const population =
+    'population' in b.optimizer && b.optimizer.population ? b.optimizer.population : optimizer.maxPopulation;
   const evaluator = {
     particles: b.particles,
     propagation: 'tsinf',
@@ -137,7 +138,7 @@ async function runBudget(b: Budget, peak: number): Promise<BenchRow> {
           space,
           options: evaluator,
           seed: 1,
-          maxPopulation: population,
+          maxPopulation: optimizer.maxPopulation,
           threads: b.threads,
           backend: 'wasm',
         })
@@ -150,7 +151,6 @@ async function runBudget(b: Budget, peak: number): Promise<BenchRow> {
     evaluator,
     dt: task.dt,
     seed: 1,
-    maxPopulation: population,
   });
   const state = [0, Math.PI, 0, 0];
   // Warm-up: kernels compiled, buffers sized, per-layout constants cached (iCEM's population

@@ -30,7 +30,6 @@ test('MPC with the true simulator as the model swings the pendulum up and holds 
     evaluator: { particles: 1, propagation: 'tsinf', objective: 'expected', riskK: 0, sampleNoise: false },
     dt: loaded.task.dt,
     seed: 1,
-    maxPopulation: 30,
   });
   try {
     let state = world.reset(new Rng(2));
@@ -102,7 +101,6 @@ test('planning allocates no lasting tensors: the count stays flat over 1000 plan
       evaluator: { particles: 2, propagation: 'ts1', objective, riskK: 1, sampleNoise: true },
       dt: 0.04,
       seed: 1,
-      maxPopulation: 10,
     });
     // Warm-up: the model caches constants per batch layout; iCEM's layouts settle after
     // the first plan (kept elites join the first population from then on).
@@ -135,7 +133,6 @@ test('warm start: a shifted previous plan reaches a good cost in fewer iteration
       evaluator: { particles: 1, propagation: 'tsinf', objective: 'expected', riskK: 0, sampleNoise: false },
       dt: loaded.task.dt,
       seed: 1,
-      maxPopulation: 30,
     });
   const world = await TaskEnvironment.create(loaded);
   try {

@@ -41,8 +41,6 @@ export interface MpcPlannerOptions {
   evaluator: TrajectoryEvaluatorOptions;
   dt: number;
   seed: number;
-  /** Largest population the optimizer will ask to score at once. */
-  maxPopulation: number;
   /**
    * A prebuilt objective (e.g. a ParallelTrajectoryEvaluator over several cores); by
    * default a single-thread TrajectoryEvaluator over `model` and `cost`.
@@ -68,7 +66,7 @@ export class MpcPlanner {
         options.optimizer.space,
         options.evaluator,
         options.seed,
-        Math.max(1, options.maxPopulation),
+        options.optimizer.maxPopulation,
       );
     this.single = new Float32Array(1);
     this.modelVersion = options.modelVersion ?? 0;

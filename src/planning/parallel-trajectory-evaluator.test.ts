@@ -151,3 +151,58 @@ test('bad thread counts are rejected', async () => {
     m.dispose();
   }
 });
+
+test('iCEM plans on two threads: buffers are sized by the optimizer, not by its base population', async () => {
+  const { MpcPlanner } = await import('./mpc-planner.js');
+  const { createOptimizer } = await import('./optimizers/index.js');
+  const options: TrajectoryEvaluatorOptions = {
+    particles: 2,
+    propagation: 'tsinf',
+    objective: 'expected',
+    riskK: 0,
+    sampleNoise: true,
+  };
+  const m = model(3);
+  const cost = new TensorTaskCost(task);
+  // Kept elites and the mean join iCEM's populations: it asks for more than `population`.
+  const optimizer = createOptimizer({ type: 'icem', population: 10, elites: 4, iterations: 3 }, space, 1);
+  assert.ok(optimizer.maxPopulation > 10, `maxPopulation ${optimizer.maxPopulation}`);
+  const rollouts = await ParallelTrajectoryEvaluator.create({
+    task,
+    model: m,
+    space,
+    options,
+    seed: 1,
+    maxPopulation: optimizer.maxPopulation,
+    threads: 2,
+  });
+  const planner = new MpcPlanner({
+    model: m,
+    cost: cost.evaluate,
+    optimizer,
+    evaluator: options,
+    rollouts,
+    dt: task.dt,
+    seed: 1,
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const plan = planner.plan([0, 3, 0, 0], i * task.dt);
+      assert.ok(Number.isFinite(plan.predictedReturn), `plan ${i}`);
+    }
+    const tooMany = new Float32Array((optimizer.maxPopulation + 1) * space.horizon);
+    assert.throws(
+      () =>
+        rollouts.evaluate(
+          tooMany,
+          optimizer.maxPopulation + 1,
+          new Float32Array(optimizer.maxPopulation + 1),
+        ),
+      /asked to score \d+ candidates; this evaluator holds at most \d+/,
+    );
+  } finally {
+    rollouts.dispose();
+    cost.dispose();
+    m.dispose();
+  }
+});

@@ -155,6 +155,10 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
   evaluate(candidates: Float32Array, population: number, costs: Float32Array): void {
     const { horizon: H, actionDim: A } = this.opts.space;
     const parts = this.workers.length + 1;
+    if (population > this.opts.maxPopulation)
+      throw new RangeError(
+        `asked to score ${population} candidates; this evaluator holds at most ${this.opts.maxPopulation}`,
+      );
     this.candidates.set(candidates.subarray(0, population * H * A));
     Atomics.store(this.ctrl, CTRL.population, population);
     Atomics.store(this.ctrl, CTRL.seed, ++this.seed);

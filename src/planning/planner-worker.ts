@@ -89,8 +89,6 @@ async function main(): Promise<void> {
     };
     const optimizer = createOptimizer(p.optimizer, space, data.seed);
     const cost = new TensorTaskCost(task);
-    const maxPopulation =
-      'population' in p.optimizer && p.optimizer.population ? p.optimizer.population : 1000;
     const evaluatorOptions = {
       particles: p.particles,
       propagation: p.propagation as 'ts1' | 'tsinf' | 'expectation',
@@ -107,7 +105,7 @@ async function main(): Promise<void> {
             space,
             options: evaluatorOptions,
             seed: data.seed + 2,
-            maxPopulation,
+            maxPopulation: optimizer.maxPopulation,
             threads: p.threads,
             backend: data.backend,
           })
@@ -120,7 +118,6 @@ async function main(): Promise<void> {
       evaluator: evaluatorOptions,
       dt: task.dt,
       seed: data.seed + 1,
-      maxPopulation,
       rollouts,
     });
     post({ type: 'ready', backend: backend.name });

@@ -121,6 +121,10 @@ export class TrajectoryEvaluator implements RolloutObjective {
     const { horizon: H, actionDim: A } = this.space;
     const R = this.options.particles;
     const S = this.state.length;
+    if (population > this.stats.mean.length)
+      throw new RangeError(
+        `asked to score ${population} candidates; this evaluator holds at most ${this.stats.mean.length}`,
+      );
     const rows = R * population;
     const seed = this.rng.nextUint32();
     const [mean, std] = tf.tidy(() => {

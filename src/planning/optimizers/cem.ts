@@ -67,6 +67,7 @@ export interface CemResult extends OptimizeResult {
 
 export class CemOptimizer implements Optimizer {
   readonly name = 'cem';
+  readonly maxPopulation: number;
   readonly space: SequenceSpace;
   readonly options: Readonly<ResolvedCemOptions>;
   private readonly rng: Rng;
@@ -88,6 +89,7 @@ export class CemOptimizer implements Optimizer {
 
   constructor(space: SequenceSpace, options: CemOptions, seed: number) {
     this.options = parseOptions(CemOptionsSchema, options, 'cem');
+    this.maxPopulation = this.options.population;
     this.space = checkSequenceSpace(space, 'cem');
     this.rng = new Rng(seed);
     const { horizon, actionDim, low, high } = this.space;

@@ -276,3 +276,21 @@ describe('IcemOptimizer', () => {
     });
   });
 });
+
+it('icem: maxPopulation bounds every population the objective receives', () => {
+  const space = { horizon: 5, actionDim: 1, low: Float32Array.of(-1), high: Float32Array.of(1) };
+  const opt = new IcemOptimizer(space, { population: 20, elites: 5, iterations: 4 }, 1);
+  let largest = 0;
+  const objective = {
+    evaluate: (_c: Float32Array, n: number, costs: Float32Array) => {
+      largest = Math.max(largest, n);
+      for (let i = 0; i < n; i++) costs[i] = i;
+    },
+  };
+  for (let t = 0; t < 4; t++) {
+    opt.optimize(objective);
+    opt.shift(1);
+  }
+  assert.ok(largest > 20, 'kept elites and the mean join the fresh samples');
+  assert.ok(largest <= opt.maxPopulation, `${largest} > ${opt.maxPopulation}`);
+});

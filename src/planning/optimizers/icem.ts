@@ -67,6 +67,8 @@ export interface IcemResult extends OptimizeResult {
 
 export class IcemOptimizer implements Optimizer {
   readonly name = 'icem';
+  /** The largest fresh population plus the kept elites plus the mean. */
+  readonly maxPopulation: number;
   readonly space: SequenceSpace;
   readonly options: Readonly<ResolvedIcemOptions>;
   /** Fresh samples per iteration, N_i = max(ceil(N gamma^-i), 2K). */
@@ -114,7 +116,8 @@ export class IcemOptimizer implements Optimizer {
       maxFresh = Math.max(maxFresh, n);
     }
     this.keptElites = Math.ceil(keepEliteFraction * elites - 1e-9);
-    const maxPopulation = maxFresh + this.keptElites + 1;
+    this.maxPopulation = maxFresh + this.keptElites + 1;
+    const maxPopulation = this.maxPopulation;
     const std0 = resolvePerEntry(this.options.initialStd, low, high, 0.25, 'icem.initialStd');
     this.initialStd = new Float64Array(len);
     for (let e = 0; e < len; e++) this.initialStd[e] = std0[e % actionDim];

@@ -56,6 +56,7 @@ export interface MppiResult extends OptimizeResult {
 
 export class MppiOptimizer implements Optimizer {
   readonly name = 'mppi';
+  readonly maxPopulation: number;
   readonly space: SequenceSpace;
   readonly options: Readonly<ResolvedMppiOptions>;
   private readonly rng: Rng;
@@ -70,6 +71,7 @@ export class MppiOptimizer implements Optimizer {
 
   constructor(space: SequenceSpace, options: MppiOptions, seed: number) {
     this.options = parseOptions(MppiOptionsSchema, options, 'mppi', { temperature: 'temperature (lambda)' });
+    this.maxPopulation = this.options.population;
     this.space = checkSequenceSpace(space, 'mppi');
     this.rng = new Rng(seed);
     const { horizon, actionDim, low, high } = this.space;

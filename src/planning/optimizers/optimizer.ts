@@ -38,6 +38,8 @@ export interface OptimizeResult {
 export interface Optimizer {
   readonly name: string;
   readonly space: SequenceSpace;
+  /** The most candidates one objective call can receive; objectives size their buffers by it. */
+  readonly maxPopulation: number;
   /** One optimisation from the current warm start. */
   optimize(objective: SequenceObjective, options?: OptimizeOptions): OptimizeResult;
   /**

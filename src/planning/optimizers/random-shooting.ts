@@ -27,6 +27,7 @@ export type ResolvedRandomShootingOptions = z.output<typeof RandomShootingOption
 
 export class RandomShootingOptimizer implements Optimizer {
   readonly name = 'random_shooting';
+  readonly maxPopulation: number;
   readonly space: SequenceSpace;
   readonly options: Readonly<ResolvedRandomShootingOptions>;
   private readonly rng: Rng;
@@ -36,6 +37,7 @@ export class RandomShootingOptimizer implements Optimizer {
 
   constructor(space: SequenceSpace, options: RandomShootingOptions, seed: number) {
     this.options = parseOptions(RandomShootingOptionsSchema, options, 'random_shooting');
+    this.maxPopulation = this.options.population;
     this.space = checkSequenceSpace(space, 'random_shooting');
     this.rng = new Rng(seed);
     const len = this.space.horizon * this.space.actionDim;
