@@ -32,7 +32,13 @@ import {
   resolvePerEntry,
 } from './options.js';
 import { copyRow, deadlinePassed, scorePopulation, selectCheapest } from './population.js';
-import { checkSequenceSpace, checkShiftSteps, fillMidpoint, shiftRowsLeft } from './sequence-space.js';
+import {
+  checkSequenceSpace,
+  checkShiftSteps,
+  clipToSpace,
+  fillMidpoint,
+  shiftWarmStart,
+} from './sequence-space.js';
 
 const cemOptionsShape = {
   /** Samples per iteration: 400 (PETS code, handful-of-trials MPC config "popsize"). */
@@ -168,10 +174,7 @@ export class CemOptimizer implements Optimizer {
     }
     const evaluations = done * n;
     if (this.options.returnMeanElites) {
-      for (let e = 0; e < len; e++) {
-        const j = e % actionDim;
-        this.meanOut[e] = Math.min(high[j], Math.max(low[j], mean[e]));
-      }
+      clipToSpace(this.space, mean, this.meanOut);
       return { sequence: this.meanOut, cost: NaN, bestCost, iterations: done, evaluations };
     }
     return { sequence: this.best, cost: bestCost, bestCost, iterations: done, evaluations };
@@ -183,12 +186,11 @@ export class CemOptimizer implements Optimizer {
   }
 
   shift(steps: number): void {
-    const { horizon, actionDim } = this.space;
+    const { horizon } = this.space;
     const s = checkShiftSteps(steps, horizon, 'cem');
     if (s === 0) return;
     if (s >= horizon) return this.reset();
-    shiftRowsLeft(this.mean, 1, horizon, actionDim, s);
-    fillMidpoint(this.space, this.mean, horizon - s);
+    shiftWarmStart(this.space, this.mean, s);
   }
 
   reset(): void {

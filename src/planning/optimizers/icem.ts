@@ -27,7 +27,14 @@ import {
   resolvePerEntry,
 } from './options.js';
 import { copyRow, deadlinePassed, scorePopulation, selectCheapest } from './population.js';
-import { checkSequenceSpace, checkShiftSteps, fillMidpoint, shiftRowsLeft } from './sequence-space.js';
+import {
+  checkSequenceSpace,
+  checkShiftSteps,
+  clipToSpace,
+  fillMidpoint,
+  shiftRowsLeft,
+  shiftWarmStart,
+} from './sequence-space.js';
 
 export const IcemOptionsSchema = z
   .strictObject({
@@ -182,10 +189,7 @@ export class IcemOptimizer implements Optimizer {
       }
       // Alg. 1: at the last iteration also try the mean itself.
       if (done === iterations - 1 && addMeanAtLastIteration) {
-        for (let e = 0; e < len; e++) {
-          const j = e % actionDim;
-          x[count * len + e] = Math.min(high[j], Math.max(low[j], mean[e]));
-        }
+        clipToSpace(this.space, mean, x, count * len);
         count++;
       }
       scorePopulation(objective, this.candidateView(count), count, this.costView(count));
@@ -220,10 +224,7 @@ export class IcemOptimizer implements Optimizer {
     }
     if (this.options.executeBest)
       return { sequence: this.best, cost: bestCost, bestCost, iterations: done, evaluations };
-    for (let e = 0; e < len; e++) {
-      const j = e % actionDim;
-      this.meanOut[e] = Math.min(high[j], Math.max(low[j], mean[e]));
-    }
+    clipToSpace(this.space, mean, this.meanOut);
     return { sequence: this.meanOut, cost: NaN, bestCost, iterations: done, evaluations };
   }
 
@@ -237,8 +238,7 @@ export class IcemOptimizer implements Optimizer {
     const s = checkShiftSteps(steps, horizon, 'icem');
     if (s === 0) return;
     if (s >= horizon) return this.reset();
-    shiftRowsLeft(this.mean, 1, horizon, actionDim, s);
-    fillMidpoint(this.space, this.mean, horizon - s);
+    shiftWarmStart(this.space, this.mean, s);
     // Pinneri et al. 2020 Sec. 3 (shift elites): the shifted last elites seed the next first iteration.
     shiftRowsLeft(this.elites, this.eliteCount, horizon, actionDim, s);
     this.eliteTailStart -= s;

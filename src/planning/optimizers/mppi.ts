@@ -21,7 +21,7 @@ import type {
 } from './optimizer.js';
 import { numberIn, parseOptions, perEntryStd, positiveInteger, resolvePerEntry } from './options.js';
 import { deadlinePassed, scorePopulation } from './population.js';
-import { checkSequenceSpace, checkShiftSteps, fillMidpoint, shiftRowsLeft } from './sequence-space.js';
+import { checkSequenceSpace, checkShiftSteps, fillMidpoint, shiftWarmStart } from './sequence-space.js';
 
 export const MppiOptionsSchema = z.strictObject({
   /** Rollouts K per iteration: 500 (project default; mbrl-lib's PETS-MPPI examples use 350). */
@@ -152,12 +152,11 @@ export class MppiOptimizer implements Optimizer {
   }
 
   shift(steps: number): void {
-    const { horizon, actionDim } = this.space;
+    const { horizon } = this.space;
     const s = checkShiftSteps(steps, horizon, 'mppi');
     if (s === 0) return;
     if (s >= horizon) return this.reset();
-    shiftRowsLeft(this.nominal, 1, horizon, actionDim, s);
-    fillMidpoint(this.space, this.nominal, horizon - s);
+    shiftWarmStart(this.space, this.nominal, s);
   }
 
   reset(): void {

@@ -68,3 +68,19 @@ export function shiftRowsLeft(
   const moved = steps * actionDim;
   for (let r = 0; r < rows; r++) buf.copyWithin(r * len, r * len + moved, (r + 1) * len);
 }
+
+/** Writes `src` clipped to the space's bounds into `out` from `offset` on (one sequence). */
+export function clipToSpace(space: SequenceSpace, src: Float64Array, out: Float32Array, offset = 0): void {
+  const { actionDim, low, high } = space;
+  const len = space.horizon * actionDim;
+  for (let e = 0; e < len; e++) {
+    const j = e % actionDim;
+    out[offset + e] = Math.min(high[j], Math.max(low[j], src[e]));
+  }
+}
+
+/** Receding horizon: moves a warm-start sequence left by `steps` and refills the tail with the midpoint. */
+export function shiftWarmStart(space: SequenceSpace, mean: Float64Array, steps: number): void {
+  shiftRowsLeft(mean, 1, space.horizon, space.actionDim, steps);
+  fillMidpoint(space, mean, space.horizon - steps);
+}
