@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { EnsembleDynamics } from './ensemble-dynamics.js';
-import { EnsembleSpecSchema, type EnsembleSpec } from './ensemble-spec.js';
+import { EnsembleSpecSchema, inputDim, type EnsembleSpec } from './ensemble-spec.js';
 import type { TrainingReport } from './ensemble-trainer.js';
 import { loadModelArtifact, ModelArtifactError, saveModelArtifact } from './model-artifact.js';
 import { Normalizer, NormalizerJsonSchema } from './normalizer.js';
@@ -42,14 +42,12 @@ export async function saveEnsemble(
 
 export async function loadEnsemble(dir: string): Promise<LoadedEnsemble> {
   const contents = await loadModelArtifact(dir);
-  const fail = (file: string, field: string, message: string) => {
-    const e = new ModelArtifactError(`${dir}/${file}: ${field}: ${message}`, { dir, file, field });
-    return e;
-  };
+  const fail = (file: string, field: string, message: string) =>
+    new ModelArtifactError(`${dir}/${file}: ${field}: ${message}`, { dir, file, field });
   const spec = parse(EnsembleSpecSchema, contents.spec, (f, m) => fail('model.json', `spec.${f}`, m));
   const norms = parse(NormalizersSchema, contents.normalizer, (f, m) => fail('normalizer.json', f, m));
   const card = parse(CardSchema, contents.card, (f, m) => fail('card.json', f, m));
-  const inputWidth = spec.stateDim + spec.angleIndices.length + spec.actionDim;
+  const inputWidth = inputDim(spec);
   if (norms.input.mean.length !== inputWidth)
     throw fail(
       'normalizer.json',

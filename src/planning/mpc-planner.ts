@@ -72,10 +72,6 @@ export class MpcPlanner {
     this.modelVersion = options.modelVersion ?? 0;
   }
 
-  get space() {
-    return this.optimizer.space;
-  }
-
   /** Model row-steps simulated so far (for throughput figures). */
   get modelRowSteps(): number {
     return this.evaluator.modelRowSteps;
