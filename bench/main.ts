@@ -3,6 +3,7 @@
  * Record measured figures with the machine and command in docs/BENCHMARKS.md.
  */
 import { printReport } from './bench-report.js';
+import { controlBenchmark } from './control-bench.js';
 import { modelBenchmark } from './model-bench.js';
 import { plannerBenchmark } from './planner-bench.js';
 import { simBenchmark } from './sim-bench.js';
@@ -11,6 +12,7 @@ const benchmarks: Record<string, (seconds: number) => Promise<Record<string, str
   sim: simBenchmark,
   model: modelBenchmark,
   planner: plannerBenchmark,
+  control: controlBenchmark,
 };
 
 async function main(argv: string[]): Promise<void> {

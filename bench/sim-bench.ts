@@ -52,7 +52,7 @@ export async function simBenchmark(seconds: number): Promise<BenchRow[]> {
     });
     new ControllerNode(bus.createNode('controller', { useSimTime: true }), {
       task: env.task,
-      policy: new RandomPolicy({ low: env.actionLow, high: env.actionHigh, seed: 2 }),
+      policies: { random: new RandomPolicy({ low: env.actionLow, high: env.actionHigh, seed: 2 }) },
       rateHz: 1 / env.dt,
       staleTimeoutSeconds: 2 * env.dt,
       safeAction: 'zero',

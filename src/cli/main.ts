@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { registerConfigCommand } from './config-command.js';
+import { registerLogCommand } from './log-command.js';
 import { registerModelCommand } from './model-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerTasksCommand } from './tasks-command.js';
 import { reportCliError } from './cli-error.js';
@@ -19,6 +21,8 @@ registerTasksCommand(program);
 registerSimCommand(program);
 registerConfigCommand(program);
 registerModelCommand(program);
+registerLogCommand(program);
+registerReportCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.exitCode = reportCliError(error);

@@ -3,6 +3,11 @@
  * robot uses (simulator node -> joint_states -> controller node -> command) on the
  * in-process bus in lockstep, so results are reproducible and faster than real time.
  * Each episode's metrics are appended to DIR/metrics.jsonl as one JSON object.
+ *
+ * With the `pets` controller this is the PETS loop (Chua et al. 2018, Algorithm 1): random
+ * exploration first, then MPC through the learned ensemble, every transition logged to
+ * DIR/logs (MCAP), a refit after each episode (and optionally every N transitions) written to
+ * DIR/models, the new model swapped in between ticks; DIR/report.html plots the run.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,13 +15,27 @@ import { loadTask } from '../config/task-loader.js';
 import { Rng } from '../math/rng.js';
 import { ControllerNode } from '../nodes/controller/controller-node.js';
 import { MujocoSimNode } from '../nodes/mujoco-sim-node.js';
-import type { Policy } from '../policies/policy.js';
 import { RandomPolicy } from '../policies/random-policy.js';
 import { InProcessBus } from '../runtime/in-process-bus.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
+import { loadPlannerProfile, type PlannerProfile } from '../planning/planner-profile.js';
+import { writeRunReport } from '../reports/run-report.js';
+import type { TrainingHyperparameters } from '../models/member-training.js';
+import { LearningStack } from './learning-stack.js';
 
-export type SimController = 'random';
-export const SIM_CONTROLLERS: readonly SimController[] = ['random'];
+export type SimController = 'random' | 'pets';
+export const SIM_CONTROLLERS: readonly SimController[] = ['random', 'pets'];
+
+export interface PetsOptions {
+  /** Planner profile name (hardware/planners/<task>.yaml) or a profile; default 'realtime'. */
+  profile?: string | PlannerProfile;
+  /** Random-exploration episodes before MPC; default 1. */
+  explorationEpisodes?: number;
+  /** Also refit every N transitions within an episode; default 0 (after episodes only). */
+  refitEveryTransitions?: number;
+  training?: Partial<TrainingHyperparameters>;
+  budgetMs?: number;
+}
 
 export interface SimExperimentOptions {
   /** Task name (hardware/tasks) or path to a task YAML file. */
@@ -28,6 +47,9 @@ export interface SimExperimentOptions {
   /** Gaussian noise std on published joint positions and velocities. */
   sensorNoise?: { position?: number; velocity?: number };
   latencySeconds?: number;
+  pets?: PetsOptions;
+  /** Write DIR/report.html at the end (default true for pets). */
+  report?: boolean;
   /** Called after each episode. */
   onEpisode?: (metrics: EpisodeMetrics, done: number) => void;
 }
@@ -38,6 +60,8 @@ export interface EpisodeMetrics {
   steps: number;
   seed: number;
   controller: SimController;
+  /** What chose this episode's actions: random exploration or MPC. */
+  source: 'random' | 'mpc';
   task: string;
   /** Control periods in which the controller used the safe action. */
   safe_ticks: number;
@@ -46,6 +70,19 @@ export interface EpisodeMetrics {
   wall_s: number;
   /** Simulated seconds per wall second. */
   real_time_factor: number;
+  /** Model version that acted (0 = none). */
+  model_version: number;
+  planning_ms_p50: number | null;
+  planning_ms_p95: number | null;
+  /** Plans slower than the control period. */
+  deadline_misses: number;
+  /** One-step prediction error of the acting model on this episode's transitions. */
+  prediction_error: number | null;
+  control_period_ms: number;
+  /** Transitions logged in this episode. */
+  transitions: number;
+  /** Model version in service after this episode's refit. */
+  model_version_after: number;
 }
 
 export async function runSimExperiment(options: SimExperimentOptions): Promise<EpisodeMetrics[]> {
@@ -78,6 +115,7 @@ export async function runSimExperiment(options: SimExperimentOptions): Promise<E
   const env = await TaskEnvironment.create(loaded);
   const bus = new InProcessBus();
   const seeds = new Rng(options.seed);
+  let learning: LearningStack | null = null;
   try {
     const sim = new MujocoSimNode(bus.createNode('mujoco_sim', { useSimTime: true }), {
       env,
@@ -86,50 +124,92 @@ export async function runSimExperiment(options: SimExperimentOptions): Promise<E
       noise: options.sensorNoise,
       latencySeconds: options.latencySeconds,
     });
-    const policy = makePolicy(options.controller, env, seeds.nextUint32());
+    const random = new RandomPolicy({ low: env.actionLow, high: env.actionHigh, seed: seeds.nextUint32() });
+    const pets = options.controller === 'pets' ? (options.pets ?? {}) : null;
+    if (pets) {
+      learning = await LearningStack.create({
+        bus,
+        loaded,
+        profile:
+          typeof pets.profile === 'object'
+            ? pets.profile
+            : loadPlannerProfile(task.name, pets.profile ?? 'realtime'),
+        outDir: options.outDir,
+        seed: seeds.nextUint32(),
+        training: pets.training,
+        refitEveryTransitions: pets.refitEveryTransitions,
+        budgetMs: pets.budgetMs,
+      });
+    }
     const controller = new ControllerNode(bus.createNode('controller', { useSimTime: true }), {
       task,
-      policy,
+      policies: learning ? { random, mpc: learning.policy } : { random },
+      mode: 'random',
       rateHz: 1 / task.dt,
       staleTimeoutSeconds: 2 * task.dt + (options.latencySeconds ?? 0),
       safeAction: 'zero',
     });
+    const exploration = pets ? (pets.explorationEpisodes ?? 1) : options.episodes;
+    const planLog = join(options.outDir, 'planning.jsonl');
+    if (learning) writeFileSync(planLog, '');
     const results: EpisodeMetrics[] = [];
     for (let episode = 0; episode < options.episodes; episode++) {
       const started = performance.now();
       const safeBefore = controller.stats.safeTicks;
       const missedBefore = sim.stats.missedCommands;
-      controller.resetEpisode();
+      const source = episode < exploration ? 'random' : 'mpc';
+      controller.setMode(source);
+      controller.resetEpisode({ steps: task.episode_steps });
+      learning?.beginEpisode();
       sim.reset();
       let total = 0;
-      for (let t = 0; t < task.episode_steps; t++) total += sim.advance().reward;
+      for (let t = 0; t < task.episode_steps; t++) {
+        total += sim.advance().reward;
+        // A refit asked for mid-episode is waited for, so lockstep runs stay reproducible.
+        if (learning?.busy) await learning.settle();
+      }
       const wall = (performance.now() - started) / 1000;
+      const stats = learning?.endEpisode();
+      if (learning) {
+        appendFileSync(
+          planLog,
+          learning
+            .takePlanLines()
+            .map((l) => `{"episode":${episode},${l.slice(1)}\n`)
+            .join(''),
+        );
+        await learning.refitNow('episode end');
+      }
       const metrics: EpisodeMetrics = {
         episode,
         return: total,
         steps: task.episode_steps,
         seed: options.seed,
         controller: options.controller,
+        source,
         task: task.name,
         safe_ticks: controller.stats.safeTicks - safeBefore,
         missed_commands: sim.stats.missedCommands - missedBefore,
         wall_s: wall,
         real_time_factor: (task.episode_steps * task.dt) / wall,
+        model_version: stats?.modelVersion ?? 0,
+        planning_ms_p50: stats?.planningMsP50 ?? null,
+        planning_ms_p95: stats?.planningMsP95 ?? null,
+        deadline_misses: stats?.deadlineMisses ?? 0,
+        prediction_error: stats?.predictionError ?? null,
+        control_period_ms: task.dt * 1000,
+        transitions: stats?.transitions ?? 0,
+        model_version_after: learning?.modelVersion ?? 0,
       };
       appendFileSync(metricsPath, JSON.stringify(metrics) + '\n');
       results.push(metrics);
       options.onEpisode?.(metrics, episode + 1);
     }
+    if (options.report ?? options.controller === 'pets') await writeRunReport(options.outDir);
     return results;
   } finally {
+    await learning?.close();
     await bus.shutdown();
     env.dispose();
-  }
-}
-
-function makePolicy(controller: SimController, env: TaskEnvironment, seed: number): Policy {
-  switch (controller) {
-    case 'random':
-      return new RandomPolicy({ low: env.actionLow, high: env.actionHigh, seed });
   }
 }

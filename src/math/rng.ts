@@ -23,25 +23,26 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
   }
 
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
+    // State words are kept as signed int32 (small integers to V8, never boxed doubles);
+    // the stream is the same as with unsigned words.
+    const s0 = this.s0;
+    const s1 = this.s1;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const s2 = this.s2 ^ s0;
+    const s3 = this.s3 ^ s1;
+    this.s0 = s0 ^ s3;
+    this.s1 = s1 ^ s2;
+    this.s2 = s2 ^ (s1 << 9);
+    this.s3 = (s3 << 11) | (s3 >>> 21);
     return result;
   }
 
@@ -85,9 +86,10 @@ export class Rng {
     return out;
   }
 
-  /** Shuffles `a` in place (Fisher-Yates) and returns it. */
-  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
-    for (let i = a.length - 1; i > 0; i--) {
+  /** Shuffles the first `n` entries of `a` in place (Fisher-Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T, n = a.length): T {
+    if (!(n >= 0 && n <= a.length)) throw new RangeError(`cannot shuffle ${n} of ${a.length} entries`);
+    for (let i = n - 1; i > 0; i--) {
       const j = this.integer(i + 1);
       const t = a[i];
       a[i] = a[j];
@@ -107,8 +109,4 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextUint32() * 0x1_0000 + (this.nextUint32() >>> 16));
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

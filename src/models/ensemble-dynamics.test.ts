@@ -10,8 +10,7 @@ import { TaskEnvironment } from '../tasks/task-environment.js';
 import { loadEnsemble, saveEnsemble } from './ensemble-artifact.js';
 import type { EnsembleSpec } from './ensemble-spec.js';
 import { trainEnsemble, TrainingCancelledError, type EnsembleTrainingOptions } from './ensemble-trainer.js';
-import type { TrainingHyperparameters } from './member-training.js';
-import { linearSystemTransitions } from './test-systems.js';
+import { linearSystemTransitions, testHyperparameters } from './test-systems.js';
 import { initTfBackend } from './tf-backend.js';
 import type { TransitionBatch } from './transition-batch.js';
 
@@ -27,16 +26,7 @@ const smallSpec = (over: Partial<EnsembleSpec> = {}): EnsembleSpec => ({
   activation: 'swish',
   ...over,
 });
-const hyper = (over: Partial<TrainingHyperparameters> = {}): TrainingHyperparameters => ({
-  epochs: 40,
-  batchSize: 128,
-  learningRate: 3e-3,
-  weightDecay: 1e-5,
-  patience: 40,
-  improvementThreshold: 0.01,
-  bootstrap: true,
-  ...over,
-});
+const hyper = testHyperparameters;
 const train = (data: TransitionBatch, over: Partial<EnsembleTrainingOptions> = {}) =>
   trainEnsemble(data, {
     spec: smallSpec(),

@@ -12,6 +12,7 @@ import { Rng } from '../math/rng.js';
 import type { DynamicsModel, StepOptions } from './dynamics-model.js';
 import { EnsembleNetwork, type HostWeights } from './ensemble-network.js';
 import type { EnsembleSpec } from './ensemble-spec.js';
+import { foldNormalizers, outputLogStd, type InferenceWeights } from './inference-weights.js';
 import { Normalizer, type NormalizerJson } from './normalizer.js';
 import { boundLogVar, PredictionNetwork } from './prediction-network.js';
 import { StateFeatures } from './state-features.js';
@@ -122,6 +123,26 @@ export class EnsembleDynamics implements DynamicsModel {
   /** Host copies of all weights, for saving. */
   namedWeights(): HostWeights[] {
     return this.network.namedWeights();
+  }
+
+  /**
+   * Host copies of the elites' weights with the normalisers folded in, in elite order (elite
+   * k serves row block k in TS-inf): what a host (non-tfjs) rollout evaluator runs.
+   */
+  inferenceWeights(): InferenceWeights {
+    const ids = this.network.memberIds;
+    return {
+      spec: { ...this.spec },
+      members: this.eliteLocal.map((local) =>
+        foldNormalizers(
+          this.spec,
+          this.network.memberWeights(ids[local], local),
+          this.inputNormalizer,
+          this.targetNormalizer,
+        ),
+      ),
+      logStd: outputLogStd(this.targetNormalizer),
+    };
   }
 
   /** Mean and variance (state units) of one member's delta for features x. */

@@ -1,15 +1,15 @@
 /**
- * Inference copy of an ensemble with the normalisers folded into the weights, so a model
- * step spends no operations on (x - mu) / sigma or on de-normalising the predicted mean:
- *   first layer:  W' = W / sigma_in (per input row),  b' = b - (mu_in / sigma_in) W
- *   last layer (mean columns j): W'_j = W_j sigma_out_j,  b'_j = b_j sigma_out_j + mu_out_j
- * The log-variance columns stay in normalised units; callers add 2 log sigma_out.
- * Fewer, larger tfjs operations matter: on wasm each op costs ~10 us whatever its size.
+ * Inference copy of an ensemble as tfjs tensors, with the normalisers folded into the
+ * weights (see inference-weights.ts), so a model step spends no operations on
+ * (x - mu) / sigma or on de-normalising the predicted mean; callers add 2 log sigma_out to
+ * the log-variance. Fewer, larger tfjs operations matter: on wasm each op costs ~10 us
+ * whatever its size.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnsembleNetwork } from './ensemble-network.js';
 import { activation } from './activation.js';
-import { layerSizes, type EnsembleSpec } from './ensemble-spec.js';
+import type { EnsembleSpec } from './ensemble-spec.js';
+import { foldNormalizers, outputLogStd } from './inference-weights.js';
 import type { Normalizer } from './normalizer.js';
 
 interface Layer {
@@ -29,42 +29,18 @@ export class PredictionNetwork {
     input: Normalizer,
     output: Normalizer,
   ) {
-    const sizes = layerSizes(spec);
-    const S = spec.stateDim;
     this.members = network.memberIds.map((m, local) => {
-      const host = network.memberWeights(m, local);
-      const layers: Layer[] = [];
-      const L = sizes.length - 1;
-      for (let l = 0; l < L; l++) {
-        const fanIn = sizes[l];
-        const fanOut = sizes[l + 1];
-        const w = Float32Array.from(host[2 * l].data);
-        const b = Float32Array.from(host[2 * l + 1].data);
-        if (l === 0) {
-          for (let j = 0; j < fanOut; j++) {
-            let shift = 0;
-            for (let i = 0; i < fanIn; i++) {
-              shift += (input.mean[i] / input.std[i]) * w[i * fanOut + j];
-            }
-            b[j] -= shift;
-          }
-          for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) w[i * fanOut + j] /= input.std[i];
-        }
-        if (l === L - 1) {
-          for (let j = 0; j < S; j++) {
-            for (let i = 0; i < fanIn; i++) w[i * fanOut + j] *= output.std[j];
-            b[j] = b[j] * output.std[j] + output.mean[j];
-          }
-        }
-        layers.push({ w: tf.keep(tf.tensor2d(w, [fanIn, fanOut])), b: tf.keep(tf.tensor1d(b)) });
-      }
+      const folded = foldNormalizers(spec, network.memberWeights(m, local), input, output);
       return {
-        layers,
-        maxLogVar: tf.keep(tf.tensor1d(host[2 * L].data)),
-        minLogVar: tf.keep(tf.tensor1d(host[2 * L + 1].data)),
+        layers: folded.layers.map((l) => ({
+          w: tf.keep(tf.tensor2d(l.w, [l.fanIn, l.fanOut])),
+          b: tf.keep(tf.tensor1d(l.b)),
+        })),
+        maxLogVar: tf.keep(tf.tensor1d(folded.maxLogVar)),
+        minLogVar: tf.keep(tf.tensor1d(folded.minLogVar)),
       };
     });
-    this.logStd = tf.keep(tf.tensor1d(Array.from(output.std, (s) => Math.log(s))));
+    this.logStd = tf.keep(tf.tensor1d(outputLogStd(output)));
     this.act = activation(spec.activation);
   }
 

@@ -11,8 +11,9 @@ import { inputDim, type EnsembleSpec } from './ensemble-spec.js';
 export class StateFeatures {
   readonly inputDim: number;
   private readonly isAngle: boolean[];
-  private readonly plainIdx: number[];
-  private readonly angleIdx: number[];
+  /** Input order: these state entries as they are, then sin and cos of the angle entries, then actions. */
+  readonly plainIdx: number[];
+  readonly angleIdx: number[];
   private wrapScale: tf.Tensor1D | null = null;
 
   constructor(private readonly spec: EnsembleSpec) {

@@ -1,5 +1,7 @@
 /** Small known systems that generate transitions for model tests and benchmarks. */
 import { Rng } from '../math/rng.js';
+import type { EnsembleSpec } from './ensemble-spec.js';
+import type { TrainingHyperparameters } from './member-training.js';
 import type { TransitionBatch } from './transition-batch.js';
 
 /**
@@ -31,4 +33,32 @@ export function linearSystemTransitions(options: {
     nextStates[2 * i + 1] = v + dt * (-x - 0.2 * v + a) + std * rng.normal();
   }
   return { count, stateDim: 2, actionDim: 1, states, actions, nextStates };
+}
+
+/** A small ensemble for the 2-state, 1-action linear system above (tests). */
+export function linearSystemSpec(over: Partial<EnsembleSpec> = {}): EnsembleSpec {
+  return {
+    members: 2,
+    stateDim: 2,
+    actionDim: 1,
+    angleIndices: [],
+    hiddenLayers: 2,
+    hiddenUnits: 32,
+    activation: 'swish',
+    ...over,
+  };
+}
+
+/** Training hyperparameters that fit the linear system in a few seconds (tests). */
+export function testHyperparameters(over: Partial<TrainingHyperparameters> = {}): TrainingHyperparameters {
+  return {
+    epochs: 40,
+    batchSize: 128,
+    learningRate: 3e-3,
+    weightDecay: 1e-5,
+    patience: 40,
+    improvementThreshold: 0.01,
+    bootstrap: true,
+    ...over,
+  };
 }

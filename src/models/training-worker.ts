@@ -4,6 +4,7 @@
  * (transferred, not copied). A shared flag lets the parent cancel between minibatches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from '../system/thread-priority.js';
 import { initTfBackend, type BackendPreference } from './tf-backend.js';
 import {
   trainMembers,
@@ -29,6 +30,8 @@ async function run(): Promise<void> {
   const data = workerData as TrainingWorkerData;
   const post = (msg: TrainingWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
   try {
+    // Training is background work: the control loop on the main thread comes first.
+    lowerThreadPriority();
     const backend = await initTfBackend({ preference: data.backend, log: () => undefined });
     const stop = new Int32Array(data.stopBuffer);
     const result = trainMembers(data.job, {

@@ -11,7 +11,7 @@
 import { Rng } from '../math/rng.js';
 import type { ImuMsg, JointStateMsg } from '../runtime/messages.js';
 import type { Publisher, RuntimeNode, Timer } from '../runtime/node-api.js';
-import { timeFromNanoseconds, type TimeMsg } from '../runtime/time.js';
+import { timeFromNanoseconds, timeFromSeconds, type TimeMsg } from '../runtime/time.js';
 import type { JointInfo } from '../sim/mujoco-simulator.js';
 import type { StepResult, TaskEnvironment } from '../tasks/task-environment.js';
 
@@ -83,6 +83,8 @@ export class MujocoSimNode {
   private episodeNs = 0n;
   private lastSensorNs = -1n;
   private realtimeTimer: Timer | undefined;
+  /** Real time on a wall clock: node-clock seconds at sim time `wallAnchorNs` (see stampNow). */
+  private wallAnchor: { seconds: number; simNs: bigint; factor: number } | null = null;
   private warnedAt = -Infinity;
 
   constructor(
@@ -183,6 +185,10 @@ export class MujocoSimNode {
     const wallStart = performance.now();
     const simStart = this.episodeNs;
     const period = Number(this.sensorPeriodNs) / 1e9;
+    // Without /clock, consumers on the wall clock judge staleness by header stamps, so
+    // stamps must be wall times: the sample's sim time mapped onto the wall clock.
+    if (!this.node.clock.isSimTime)
+      this.wallAnchor = { seconds: this.node.clock.nowSeconds(), simNs: simStart, factor };
     this.realtimeTimer = this.node.createTimer(period / factor, () => {
       const wallNow = performance.now();
       if (wallNow - this.lastCommandWall > timeout * 1000 && this.command.some((c) => c !== 0)) {
@@ -205,6 +211,7 @@ export class MujocoSimNode {
   stop(): void {
     this.realtimeTimer?.cancel();
     this.realtimeTimer = undefined;
+    this.wallAnchor = null;
   }
 
   private onCommand(data: number[]): void {
@@ -226,6 +233,9 @@ export class MujocoSimNode {
   }
 
   private stampNow(): TimeMsg {
+    const anchor = this.wallAnchor;
+    if (anchor)
+      return timeFromSeconds(anchor.seconds + Number(this.episodeNs - anchor.simNs) / 1e9 / anchor.factor);
     return timeFromNanoseconds(this.originNs + this.episodeNs);
   }
 

@@ -36,16 +36,20 @@ export interface Plan {
 export interface MpcPlannerOptions {
   model: DynamicsModel;
   modelVersion?: number;
-  cost: TensorCostFunction;
+  /** The tensor cost of the default TrajectoryEvaluator (unused when `rollouts` is given). */
+  cost?: TensorCostFunction;
   optimizer: Optimizer;
   evaluator: TrajectoryEvaluatorOptions;
   dt: number;
   seed: number;
   /**
-   * A prebuilt objective (e.g. a ParallelTrajectoryEvaluator over several cores); by
-   * default a single-thread TrajectoryEvaluator over `model` and `cost`.
+   * A prebuilt objective (e.g. a HostTrajectoryEvaluator, or a ParallelTrajectoryEvaluator
+   * over several cores; see buildMpcPlanner); by default a single-thread TrajectoryEvaluator
+   * over `model` and `cost`.
    */
   rollouts?: RolloutObjective;
+  /** Frees what was built for this planner besides `rollouts` (called by dispose()). */
+  release?: () => void;
 }
 
 export class MpcPlanner {
@@ -58,11 +62,13 @@ export class MpcPlanner {
   constructor(private readonly options: MpcPlannerOptions) {
     if (!(options.dt > 0)) throw new RangeError(`dt must be positive, got ${options.dt}`);
     this.optimizer = options.optimizer;
+    if (!options.rollouts && !options.cost)
+      throw new TypeError('an MpcPlanner needs a cost or prebuilt rollouts');
     this.evaluator =
       options.rollouts ??
       new TrajectoryEvaluator(
         options.model,
-        options.cost,
+        options.cost as TensorCostFunction,
         options.optimizer.space,
         options.evaluator,
         options.seed,
@@ -70,6 +76,11 @@ export class MpcPlanner {
       );
     this.single = new Float32Array(1);
     this.modelVersion = options.modelVersion ?? 0;
+  }
+
+  /** The objective that scores candidates (host, tensor or multi-thread rollouts). */
+  get rollouts(): RolloutObjective {
+    return this.evaluator;
   }
 
   /** Model row-steps simulated so far (for throughput figures). */
@@ -81,6 +92,12 @@ export class MpcPlanner {
   setModel(model: DynamicsModel, version: number): void {
     this.evaluator.setModel(model);
     this.modelVersion = version;
+  }
+
+  /** Frees the rollouts (and helper threads, kernel memory) this planner holds. */
+  dispose(): void {
+    this.evaluator.dispose();
+    this.options.release?.();
   }
 
   /** Forget the warm start (new episode, or after a long pause). */

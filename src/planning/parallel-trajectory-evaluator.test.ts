@@ -2,48 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTask } from '../config/task-loader.js';
 import { Rng } from '../math/rng.js';
-import { EnsembleDynamics } from '../models/ensemble-dynamics.js';
-import { EnsembleNetwork } from '../models/ensemble-network.js';
-import type { EnsembleSpec } from '../models/ensemble-spec.js';
-import { Normalizer } from '../models/normalizer.js';
 import { initTfBackend } from '../models/tf-backend.js';
 import type { SequenceSpace } from './optimizers/optimizer.js';
 import { ParallelTrajectoryEvaluator } from './parallel-trajectory-evaluator.js';
+import { createRolloutEvaluator } from './rollout-evaluator.js';
+import { randomEnsemble, scoreBoth } from './testing.js';
 import { TensorTaskCost } from './tensor-task-cost.js';
 import { TrajectoryEvaluator, type TrajectoryEvaluatorOptions } from './trajectory-evaluator.js';
 
 await initTfBackend({ log: () => undefined });
 
 const task = loadTask('cartpole-swingup').task;
-const spec: EnsembleSpec = {
-  members: 2,
-  stateDim: 4,
-  actionDim: 1,
-  angleIndices: [1],
-  hiddenLayers: 2,
-  hiddenUnits: 16,
-  activation: 'swish',
-};
 const space: SequenceSpace = { horizon: 6, actionDim: 1, low: Float32Array.of(-1), high: Float32Array.of(1) };
 
-function model(seed: number): EnsembleDynamics {
-  const id = (d: number) =>
-    Normalizer.fromJson({ mean: new Array<number>(d).fill(0.1), std: new Array<number>(d).fill(0.5) });
-  return new EnsembleDynamics(
-    spec,
-    EnsembleNetwork.initialize(spec, [0, 1], new Rng(seed), false),
-    id(6),
-    id(4),
-    [0, 1],
-  );
-}
+const model = (seed: number) => randomEnsemble(seed);
 
 function candidates(population: number): Float32Array {
   const rng = new Rng(9);
   return new Float32Array(population * space.horizon).map(() => rng.uniformIn(-1, 1));
 }
 
-test('scores on several threads equal single-thread scores', async () => {
+test('scores on several threads equal single-thread scores, with tensor and host rollouts', async () => {
   const options: TrajectoryEvaluatorOptions = {
     particles: 4, // a multiple of the member count: TS-inf assigns members identically
     propagation: 'tsinf',
@@ -52,43 +31,39 @@ test('scores on several threads equal single-thread scores', async () => {
     sampleNoise: false,
   };
   const m = model(1);
-  const cost = new TensorTaskCost(task);
-  const single = new TrajectoryEvaluator(m, cost.evaluate, space, options, 1, 64);
-  const parallel = await ParallelTrajectoryEvaluator.create({
-    task,
-    model: m,
-    space,
-    options,
-    seed: 1,
-    maxPopulation: 64,
-    threads: 2,
-  });
-  try {
-    const state = [0.1, 3, 0, 0.2];
-    for (const population of [64, 37, 1]) {
-      const c = candidates(population);
-      const a = new Float32Array(population);
-      const b = new Float32Array(population);
-      single.setStart(state, [0.3]);
-      single.evaluate(c, population, a);
-      parallel.setStart(state, [0.3]);
-      parallel.evaluate(c, population, b);
-      for (let i = 0; i < population; i++) {
-        assert.ok(
-          Math.abs(a[i] - b[i]) <= 1e-5 * Math.max(1, Math.abs(a[i])),
-          `candidate ${i}: ${a[i]} vs ${b[i]}`,
-        );
-        assert.ok(Math.abs(single.stats.std[i] - parallel.stats.std[i]) <= 1e-5);
+  for (const rollouts of ['tensor', 'host'] as const) {
+    const single = createRolloutEvaluator(rollouts, m, task, space, options, 1, 64);
+    const parallel = await ParallelTrajectoryEvaluator.create({
+      task,
+      model: m,
+      space,
+      options,
+      seed: 1,
+      maxPopulation: 64,
+      threads: 2,
+      rollouts,
+    });
+    try {
+      for (const population of [64, 37, 1]) {
+        const start = { state: [0.1, 3, 0, 0.2], previous: [0.3] };
+        const [a, b] = scoreBoth(single.evaluator, parallel, candidates(population), population, start);
+        for (let i = 0; i < population; i++) {
+          assert.ok(
+            Math.abs(a[i] - b[i]) <= 1e-5 * Math.max(1, Math.abs(a[i])),
+            `${rollouts}, candidate ${i}: ${a[i]} vs ${b[i]}`,
+          );
+          assert.ok(Math.abs(single.evaluator.stats.std[i] - parallel.stats.std[i]) <= 1e-5);
+        }
+        const best = Math.min(...b);
+        assert.equal(parallel.bestSeen.cost, best);
       }
-      const best = Math.min(...b);
-      assert.equal(parallel.bestSeen.cost, best);
+      assert.equal(parallel.modelRowSteps, (64 + 37 + 1) * 4 * space.horizon);
+    } finally {
+      parallel.dispose();
+      single.dispose();
     }
-    assert.equal(parallel.modelRowSteps, (64 + 37 + 1) * 4 * space.horizon);
-  } finally {
-    parallel.dispose();
-    cost.dispose();
-    m.dispose();
   }
+  m.dispose();
 });
 
 test('a model swap reaches every thread', async () => {

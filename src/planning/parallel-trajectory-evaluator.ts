@@ -20,13 +20,12 @@ import {
   type RolloutShared,
   type RolloutWorkerData,
 } from './rollout-protocol.js';
-import { TensorTaskCost } from './tensor-task-cost.js';
-import {
-  TrajectoryEvaluator,
-  type BestSeen,
-  type CandidateStats,
-  type RolloutObjective,
-  type TrajectoryEvaluatorOptions,
+import { createRolloutEvaluator, type RolloutEvaluator, type RolloutKind } from './rollout-evaluator.js';
+import type {
+  BestSeen,
+  CandidateStats,
+  RolloutObjective,
+  TrajectoryEvaluatorOptions,
 } from './trajectory-evaluator.js';
 
 export interface ParallelEvaluatorOptions {
@@ -38,6 +37,8 @@ export interface ParallelEvaluatorOptions {
   maxPopulation: number;
   /** Threads in all, this one included (>= 2). */
   threads: number;
+  /** Every thread's rollouts: 'host' (WebAssembly SIMD kernel) or 'tensor' (tfjs, the default). */
+  rollouts?: RolloutKind;
   backend?: BackendPreference;
   /** How long to wait for a helper before declaring it dead. */
   timeoutMs?: number;
@@ -49,8 +50,7 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
   readonly stats: CandidateStats;
   readonly bestSeen: BestSeen = { cost: Infinity, mean: NaN, std: NaN };
   modelRowSteps = 0;
-  private readonly local: TrajectoryEvaluator;
-  private readonly cost: TensorTaskCost;
+  private readonly part: RolloutEvaluator;
   private readonly ctrl: Int32Array;
   private readonly candidates: Float32Array;
   private readonly state: Float32Array;
@@ -69,10 +69,10 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
     private readonly workers: Worker[],
   ) {
     const { space, maxPopulation } = opts;
-    this.cost = new TensorTaskCost(opts.task);
-    this.local = new TrajectoryEvaluator(
+    this.part = createRolloutEvaluator(
+      opts.rollouts ?? 'tensor',
       opts.model,
-      this.cost.evaluate,
+      opts.task,
       space,
       opts.options,
       opts.seed,
@@ -118,6 +118,7 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
         options: opts.options,
         seed: opts.seed,
         maxPopulation: opts.maxPopulation,
+        rollouts: opts.rollouts ?? 'tensor',
         backend: opts.backend ?? 'auto',
         shared,
       };
@@ -142,11 +143,11 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
   }
 
   setStart(state: ArrayLike<number>, previousAction: ArrayLike<number> | null): void {
-    this.local.setStart(state, previousAction);
+    this.part.evaluator.setStart(state, previousAction);
     this.state.set(state);
     Atomics.store(this.ctrl, CTRL.hasPrevious, previousAction ? 1 : 0);
     if (previousAction) this.previous.set(previousAction);
-    Atomics.store(this.ctrl, CTRL.member, this.local.planMember ?? -1);
+    Atomics.store(this.ctrl, CTRL.member, this.part.evaluator.planMember ?? -1);
     this.bestSeen.cost = Infinity;
     this.bestSeen.mean = NaN;
     this.bestSeen.std = NaN;
@@ -164,15 +165,15 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
     Atomics.store(this.ctrl, CTRL.seed, ++this.seed);
     this.dispatch(JOB.evaluate, () => {
       const [, end] = slice(population, 0, parts);
-      if (end > 0) this.local.evaluate(candidates.subarray(0, end * H * A), end, this.localCosts);
+      if (end > 0) this.part.evaluator.evaluate(candidates.subarray(0, end * H * A), end, this.localCosts);
     });
     const [, end] = slice(population, 0, parts);
     for (let i = 0; i < population; i++) {
       const mine = i < end;
       const c = mine ? this.localCosts[i] : this.costsShared[i];
       costs[i] = c;
-      this.stats.mean[i] = mine ? this.local.stats.mean[i] : this.meanShared[i];
-      this.stats.std[i] = mine ? this.local.stats.std[i] : this.stdShared[i];
+      this.stats.mean[i] = mine ? this.part.evaluator.stats.mean[i] : this.meanShared[i];
+      this.stats.std[i] = mine ? this.part.evaluator.stats.std[i] : this.stdShared[i];
       if (c < this.bestSeen.cost) {
         this.bestSeen.cost = c;
         this.bestSeen.mean = this.stats.mean[i];
@@ -185,7 +186,7 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
   setModel(model: DynamicsModel): void {
     if (!(model instanceof EnsembleDynamics))
       throw new TypeError('a parallel evaluator needs an EnsembleDynamics model');
-    this.local.setModel(model);
+    this.part.evaluator.setModel(model);
     const transfer = model.toTransfer();
     for (const w of this.workers) w.postMessage(transfer);
     this.dispatch(JOB.reload, () => undefined);
@@ -198,7 +199,7 @@ export class ParallelTrajectoryEvaluator implements RolloutObjective {
     Atomics.add(this.ctrl, CTRL.generation, 1);
     Atomics.notify(this.ctrl, CTRL.generation);
     for (const w of this.workers) void w.terminate();
-    this.cost.dispose();
+    this.part.dispose();
   }
 
   /** Wakes the helpers for `job`, does this thread's share, then waits for all helpers. */

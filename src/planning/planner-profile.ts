@@ -12,6 +12,7 @@ import { hardwareDir } from '../config/package-paths.js';
 import { loadYamlConfig } from '../config/yaml-loader.js';
 import { PROPAGATIONS } from '../models/dynamics-model.js';
 import { OptimizerConfigSchema } from './optimizers/index.js';
+import { ROLLOUT_KINDS } from './rollout-evaluator.js';
 import { PLANNING_OBJECTIVES } from './trajectory-evaluator.js';
 
 export const PlannerProfileSchema = z.strictObject({
@@ -24,6 +25,11 @@ export const PlannerProfileSchema = z.strictObject({
   sample_noise: z.boolean().default(true),
   /** Threads that score candidates (this one included); > 1 needs a learned ensemble. */
   threads: z.int().min(1).max(64).default(1),
+  /**
+   * How a learned ensemble is rolled out: 'host' (WebAssembly SIMD kernel, no per-step tfjs
+   * operations) or 'tensor' (tfjs). Other models (the simulator) always use tensor rollouts.
+   */
+  rollouts: z.enum(ROLLOUT_KINDS).default('host'),
   optimizer: OptimizerConfigSchema,
   ensemble: z.strictObject({
     members: z.int().positive(),

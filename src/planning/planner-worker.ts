@@ -11,13 +11,10 @@ import type { DynamicsModel } from '../models/dynamics-model.js';
 import { loadEnsemble } from '../models/ensemble-artifact.js';
 import { initTfBackend, type BackendPreference } from '../models/tf-backend.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
-import { EnsembleDynamics } from '../models/ensemble-dynamics.js';
-import { MpcPlanner, type Plan } from './mpc-planner.js';
-import { ParallelTrajectoryEvaluator } from './parallel-trajectory-evaluator.js';
-import { createOptimizer } from './optimizers/index.js';
+import { buildMpcPlanner } from './build-mpc-planner.js';
+import type { MpcPlanner, Plan } from './mpc-planner.js';
 import type { PlannerProfile } from './planner-profile.js';
 import { SimulatorDynamics } from './simulator-dynamics.js';
-import { TensorTaskCost } from './tensor-task-cost.js';
 
 export type ModelSource = { kind: 'artifact'; dir: string; version: number } | { kind: 'simulator' };
 
@@ -80,45 +77,14 @@ async function main(): Promise<void> {
     const { task } = loadTask(data.taskFile);
     const loaded = await loadModel(data.model, data.taskFile);
     model = loaded.model;
-    const p = data.profile;
-    const space = {
-      horizon: p.horizon,
-      actionDim: task.action.length,
-      low: Float32Array.from(task.action.map((a) => a.min)),
-      high: Float32Array.from(task.action.map((a) => a.max)),
-    };
-    const optimizer = createOptimizer(p.optimizer, space, data.seed);
-    const cost = new TensorTaskCost(task);
-    const evaluatorOptions = {
-      particles: p.particles,
-      propagation: p.propagation as 'ts1' | 'tsinf' | 'expectation',
-      objective: p.objective as 'expected' | 'pessimistic' | 'optimistic' | 'posterior_sampling',
-      riskK: p.risk_k,
-      sampleNoise: p.sample_noise,
-    };
-    // Several threads score candidates when the profile asks and the model can be copied.
-    const rollouts =
-      p.threads > 1 && model instanceof EnsembleDynamics
-        ? await ParallelTrajectoryEvaluator.create({
-            task,
-            model,
-            space,
-            options: evaluatorOptions,
-            seed: data.seed + 2,
-            maxPopulation: optimizer.maxPopulation,
-            threads: p.threads,
-            backend: data.backend,
-          })
-        : undefined;
-    planner = new MpcPlanner({
+    planner = await buildMpcPlanner({
+      task,
+      profile: data.profile,
       model,
       modelVersion: loaded.version,
-      cost: cost.evaluate,
-      optimizer,
-      evaluator: evaluatorOptions,
+      seed: data.seed,
       dt: task.dt,
-      seed: data.seed + 1,
-      rollouts,
+      backend: data.backend,
     });
     post({ type: 'ready', backend: backend.name });
   } catch (error) {
@@ -164,6 +130,7 @@ async function main(): Promise<void> {
     // Let queued messages (a newer state, a model swap, stop) in before the next plan.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  planner.dispose();
   model.dispose();
 }
 

@@ -7,6 +7,7 @@ import type { Task } from '../config/task-schema.js';
 import type { EnsembleTransfer } from '../models/ensemble-dynamics.js';
 import type { BackendPreference } from '../models/tf-backend.js';
 import type { SequenceSpace } from './optimizers/optimizer.js';
+import type { RolloutKind } from './rollout-evaluator.js';
 import type { TrajectoryEvaluatorOptions } from './trajectory-evaluator.js';
 
 export interface RolloutWorkerData {
@@ -18,6 +19,7 @@ export interface RolloutWorkerData {
   options: TrajectoryEvaluatorOptions;
   seed: number;
   maxPopulation: number;
+  rollouts: RolloutKind;
   backend: BackendPreference;
   shared: RolloutShared;
 }

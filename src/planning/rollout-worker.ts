@@ -7,9 +7,8 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { EnsembleDynamics, type EnsembleTransfer } from '../models/ensemble-dynamics.js';
 import { initTfBackend } from '../models/tf-backend.js';
-import { TensorTaskCost } from './tensor-task-cost.js';
+import { createRolloutEvaluator, type RolloutEvaluator } from './rollout-evaluator.js';
 import { CTRL, JOB, slice, type RolloutWorkerData } from './rollout-protocol.js';
-import { TrajectoryEvaluator } from './trajectory-evaluator.js';
 
 async function main(): Promise<void> {
   const data = workerData as RolloutWorkerData;
@@ -31,15 +30,14 @@ async function main(): Promise<void> {
     Atomics.store(ctrl, CTRL.failed, 1);
   };
   let model: EnsembleDynamics;
-  let evaluator: TrajectoryEvaluator;
-  const cost = { current: null as TensorTaskCost | null };
+  let part: RolloutEvaluator;
   try {
     await initTfBackend({ preference: data.backend, log: () => undefined });
     model = EnsembleDynamics.fromTransfer(data.model);
-    cost.current = new TensorTaskCost(data.task);
-    evaluator = new TrajectoryEvaluator(
+    part = createRolloutEvaluator(
+      data.rollouts,
       model,
-      cost.current.evaluate,
+      data.task,
       data.space,
       data.options,
       data.seed + 7919 * (data.index + 1),
@@ -53,6 +51,7 @@ async function main(): Promise<void> {
   }
   Atomics.add(ctrl, CTRL.ready, 1);
   Atomics.notify(ctrl, CTRL.ready);
+  const evaluator = part.evaluator;
   let seen = Atomics.load(ctrl, CTRL.generation);
   const local = new Float32Array(data.maxPopulation);
   for (;;) {
@@ -91,7 +90,7 @@ async function main(): Promise<void> {
     Atomics.add(ctrl, CTRL.done, 1);
     Atomics.notify(ctrl, CTRL.done);
   }
-  cost.current?.dispose();
+  part.dispose();
   model.dispose();
 }
 

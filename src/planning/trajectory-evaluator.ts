@@ -8,9 +8,9 @@
  * candidate's particles are spread over the members and keep their member all the way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../math/rng.js';
 import type { DynamicsModel, Propagation } from '../models/dynamics-model.js';
 import type { SequenceObjective, SequenceSpace } from './optimizers/optimizer.js';
+import { RolloutEvaluatorBase } from './rollout-evaluator-base.js';
 import type { TensorCostFunction } from './tensor-task-cost.js';
 
 /**
@@ -60,55 +60,21 @@ export interface RolloutObjective extends SequenceObjective {
   dispose(): void;
 }
 
-export class TrajectoryEvaluator implements RolloutObjective {
-  readonly stats: CandidateStats;
-  readonly bestSeen: BestSeen = { cost: Infinity, mean: NaN, std: NaN };
-  private readonly state: Float32Array;
-  private readonly previous: Float32Array;
-  private hasPrevious = false;
-  private readonly rng: Rng;
-  private member: number | undefined;
-  /** Model steps (rows x horizon steps) simulated since construction. */
-  modelRowSteps = 0;
-
+export class TrajectoryEvaluator extends RolloutEvaluatorBase {
   constructor(
     private model: DynamicsModel,
     private readonly cost: TensorCostFunction,
-    readonly space: SequenceSpace,
-    readonly options: TrajectoryEvaluatorOptions,
+    space: SequenceSpace,
+    options: TrajectoryEvaluatorOptions,
     seed: number,
     maxPopulation: number,
   ) {
-    if (!Number.isInteger(options.particles) || options.particles < 1)
-      throw new RangeError(`particles must be a positive integer, got ${options.particles}`);
-    if (!(options.riskK >= 0)) throw new RangeError(`risk_k must be >= 0, got ${options.riskK}`);
-    this.state = new Float32Array(model.stateDim);
-    this.previous = new Float32Array(space.actionDim);
-    this.stats = { mean: new Float32Array(maxPopulation), std: new Float32Array(maxPopulation) };
-    this.rng = new Rng(seed);
+    super(model.stateDim, space, options, seed, maxPopulation);
   }
 
-  /** The start state (and the action applied before it, for action-rate costs) of the next plan. */
-  setStart(state: ArrayLike<number>, previousAction: ArrayLike<number> | null, member?: number): void {
-    if (state.length !== this.state.length)
-      throw new RangeError(`state has ${state.length} entries, the model expects ${this.state.length}`);
-    this.state.set(state);
-    this.hasPrevious = previousAction !== null;
-    if (previousAction) this.previous.set(previousAction);
-    // Posterior sampling commits to one member for the whole plan (a caller splitting the
-    // work across threads passes the member it drew so every part uses the same one).
-    this.member =
-      this.options.objective === 'posterior_sampling'
-        ? (member ?? this.rng.integer(this.model.eliteCount))
-        : undefined;
+  protected get eliteCount(): number {
+    return this.model.eliteCount;
   }
-
-  /** The member posterior sampling drew for the current plan (undefined otherwise). */
-  get planMember(): number | undefined {
-    return this.member;
-  }
-
-  dispose(): void {}
 
   /** Swaps in a new model between plans (hot swap after a refit). */
   setModel(model: DynamicsModel): void {
@@ -120,11 +86,8 @@ export class TrajectoryEvaluator implements RolloutObjective {
   evaluate(candidates: Float32Array, population: number, costs: Float32Array): void {
     const { horizon: H, actionDim: A } = this.space;
     const R = this.options.particles;
-    const S = this.state.length;
-    if (population > this.stats.mean.length)
-      throw new RangeError(
-        `asked to score ${population} candidates; this evaluator holds at most ${this.stats.mean.length}`,
-      );
+    const S = this.start.length;
+    this.checkPopulation(population);
     const rows = R * population;
     const seed = this.rng.nextUint32();
     const [mean, std] = tf.tidy(() => {
@@ -134,7 +97,7 @@ export class TrajectoryEvaluator implements RolloutObjective {
         1,
         1,
       ]);
-      let s = tf.tile(tf.tensor2d(this.state, [1, S]), [rows, 1]) as tf.Tensor2D;
+      let s = tf.tile(tf.tensor2d(this.start, [1, S]), [rows, 1]) as tf.Tensor2D;
       let prev: tf.Tensor2D | null = this.hasPrevious
         ? (tf.tile(tf.tensor2d(this.previous, [1, A]), [rows, 1]) as tf.Tensor2D)
         : null;
@@ -167,24 +130,6 @@ export class TrajectoryEvaluator implements RolloutObjective {
     const stdHost = std.dataSync();
     tf.dispose([mean, std]);
     this.modelRowSteps += rows * H;
-    const k = this.options.riskK;
-    for (let i = 0; i < population; i++) {
-      const mu = meanHost[i];
-      const sd = stdHost[i];
-      this.stats.mean[i] = mu;
-      this.stats.std[i] = sd;
-      costs[i] =
-        this.options.objective === 'pessimistic'
-          ? mu + k * sd
-          : this.options.objective === 'optimistic'
-            ? mu - k * sd
-            : mu;
-      if (!Number.isFinite(costs[i])) costs[i] = Infinity;
-      if (costs[i] < this.bestSeen.cost) {
-        this.bestSeen.cost = costs[i];
-        this.bestSeen.mean = mu;
-        this.bestSeen.std = sd;
-      }
-    }
+    for (let i = 0; i < population; i++) this.record(i, meanHost[i], stdHost[i], costs);
   }
 }

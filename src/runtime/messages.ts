@@ -104,6 +104,28 @@ export interface JoyMsg {
   buttons: number[];
 }
 
+/**
+ * What the controller did on one tick (mbrl_msgs/msg/ControlTick): the state it acted on,
+ * the action it sent and why. The data logger pairs consecutive ticks into transitions, so
+ * what is logged is exactly what the actor saw and did.
+ */
+export interface ControlTickMsg {
+  header: HeaderMsg;
+  episode: number;
+  /** Tick index within the episode. */
+  step: number;
+  /** The last tick of an episode: its state ends the episode and its action is not applied. */
+  terminal: boolean;
+  state: number[];
+  action: number[];
+  /** random | mpc | teleop | lqr | safe */
+  source: string;
+  mode: string;
+  model_version: number;
+  /** Why the safe action was sent ('' when it was not). */
+  safe_reason: string;
+}
+
 /** Type name -> message type. Extend this map when a node needs a new message type. */
 export interface MessageTypes {
   'sensor_msgs/msg/JointState': JointStateMsg;
@@ -115,6 +137,7 @@ export interface MessageTypes {
   'std_msgs/msg/String': StringMsg;
   'rosgraph_msgs/msg/Clock': ClockMsg;
   'diagnostic_msgs/msg/DiagnosticArray': DiagnosticArrayMsg;
+  'mbrl_msgs/msg/ControlTick': ControlTickMsg;
 }
 
 export type MessageTypeName = keyof MessageTypes;
@@ -129,6 +152,7 @@ export const MESSAGE_TYPE_NAMES: readonly MessageTypeName[] = [
   'std_msgs/msg/String',
   'rosgraph_msgs/msg/Clock',
   'diagnostic_msgs/msg/DiagnosticArray',
+  'mbrl_msgs/msg/ControlTick',
 ];
 
 export function header(stamp: TimeMsg, frameId = ''): HeaderMsg {

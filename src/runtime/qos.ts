@@ -23,6 +23,8 @@ export const QoS = {
   command: { history: 'keep_last', depth: 1, reliability: 'reliable', durability: 'volatile' },
   /** Latched state such as the current model version or mode (like /robot_description). */
   latched: { history: 'keep_last', depth: 1, reliability: 'reliable', durability: 'transient_local' },
+  /** Records that must not be dropped (control ticks for the data logger): deep reliable queue. */
+  record: { history: 'keep_last', depth: 1000, reliability: 'reliable', durability: 'volatile' },
   /** /clock as published by simulators. */
   clock: { history: 'keep_last', depth: 1, reliability: 'best_effort', durability: 'volatile' },
 } as const satisfies Record<string, QoSProfile>;

@@ -34,12 +34,18 @@ export class PlanarPointEvaluator {
 
   /** Writes the point for `state` into out[0], out[1] and returns out. */
   evaluate(state: ArrayLike<number>, out: Float64Array): Float64Array {
-    let x = this.origin[0] === null ? this.originConst[0] : state[this.origin[0]];
-    let y = this.origin[1] === null ? this.originConst[1] : state[this.origin[1]];
-    for (const link of this.links) {
+    return this.evaluateAt(state, 0, out);
+  }
+
+  /** As evaluate(), for the state starting at states[offset] (a row of a flat batch). */
+  evaluateAt(states: ArrayLike<number>, offset: number, out: Float64Array): Float64Array {
+    let x = this.origin[0] === null ? this.originConst[0] : states[offset + this.origin[0]];
+    let y = this.origin[1] === null ? this.originConst[1] : states[offset + this.origin[1]];
+    for (let l = 0; l < this.links.length; l++) {
+      const link = this.links[l];
       let phi = link.offset;
-      for (let k = 0; k < link.plus.length; k++) phi += state[link.plus[k]];
-      for (let k = 0; k < link.minus.length; k++) phi -= state[link.minus[k]];
+      for (let k = 0; k < link.plus.length; k++) phi += states[offset + link.plus[k]];
+      for (let k = 0; k < link.minus.length; k++) phi -= states[offset + link.minus[k]];
       x += link.length * Math.cos(phi);
       y += link.length * Math.sin(phi);
     }

@@ -6,7 +6,10 @@ import { float64Array, type Float64MultiArrayMsg } from '../../runtime/messages.
 import { InProcessBus } from '../../runtime/in-process-bus.js';
 import { MemoryLogger } from '../../runtime/memory-logger.js';
 import { timeFromSeconds } from '../../runtime/time.js';
-import { ControllerNode } from './controller-node.js';
+import { ControllerNode, type ControllerNodeOptions } from './controller-node.js';
+import { PolicyNotReadyError } from '../../policies/policy.js';
+import { TeleopPolicy } from '../../policies/teleop-policy.js';
+import type { ControlTickMsg, DiagnosticArrayMsg } from '../../runtime/messages.js';
 
 const task = loadTask('pendulum-swingup').task;
 
@@ -24,15 +27,16 @@ class FixedPolicy implements Policy {
   }
 }
 
-function setup() {
+function setup(extra: Partial<ControllerNodeOptions> = {}) {
   const bus = new InProcessBus({ loggerFactory: (n) => new MemoryLogger(n) });
   const policy = new FixedPolicy();
   const controller = new ControllerNode(bus.createNode('controller', { useSimTime: true }), {
     task,
-    policy,
+    policies: { mpc: policy },
     rateHz: 20,
     staleTimeoutSeconds: 0.1,
     safeAction: 'zero',
+    ...extra,
   });
   const world = bus.createNode('world', { useSimTime: true });
   const clock = world.createPublisher('rosgraph_msgs/msg/Clock', '/clock');
@@ -50,7 +54,15 @@ function setup() {
       velocity: [velocity],
       effort: [],
     });
-  return { bus, policy, controller, tick, state, commands };
+  const ticks: ControlTickMsg[] = [];
+  world.createSubscription('mbrl_msgs/msg/ControlTick', 'control_ticks', (m) => ticks.push(m), {
+    qos: 'record',
+  });
+  const diagnostics: DiagnosticArrayMsg[] = [];
+  world.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', (m) => diagnostics.push(m));
+  const estop = world.createPublisher('std_msgs/msg/Bool', 'estop', { qos: 'latched' });
+  const mode = world.createPublisher('std_msgs/msg/String', 'mode', { qos: 'latched' });
+  return { bus, world, policy, controller, tick, state, commands, ticks, diagnostics, estop, mode };
 }
 
 test('acts on fresh state at the control rate and wraps angles', async () => {
@@ -104,7 +116,7 @@ test('command publisher and topics follow the options', async () => {
     const node = bus.createNode('c', { namespace: '/robot', useSimTime: true });
     new ControllerNode(node, {
       task,
-      policy: new FixedPolicy(),
+      policies: { mpc: new FixedPolicy() },
       rateHz: 10,
       staleTimeoutSeconds: 1,
       safeAction: 'hold',
@@ -118,6 +130,172 @@ test('command publisher and topics follow the options', async () => {
     probe.createPublisher('rosgraph_msgs/msg/Clock', '/clock').publish({ clock: timeFromSeconds(0.1) });
     assert.deepEqual(got, [[0]]);
     assert.deepEqual(float64Array([1, 2]).layout.dim[0].size, 2);
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('e-stop gives the safe action at the next tick and clears', async () => {
+  const { bus, tick, state, commands, estop, controller } = setup();
+  try {
+    state(0.04, 0);
+    tick(0.05);
+    assert.deepEqual(commands.at(-1), [0.5]);
+    estop.publish({ data: true });
+    state(0.09, 0);
+    tick(0.1);
+    assert.deepEqual(commands.at(-1), [0]);
+    assert.equal(controller.lastTick.safeReason, 'e-stop');
+    assert.equal(controller.lastTick.source, 'safe');
+    estop.publish({ data: false });
+    state(0.14, 0);
+    tick(0.15);
+    assert.deepEqual(commands.at(-1), [0.5]);
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('a NaN state gives the safe action within one tick, even right after a good one', async () => {
+  const { bus, tick, state, commands, controller } = setup();
+  try {
+    state(0.04, 0);
+    state(0.045, Number.NaN);
+    tick(0.05);
+    assert.deepEqual(commands.at(-1), [0]);
+    assert.equal(controller.lastTick.safeReason, 'invalid state');
+    state(0.09, 0.1);
+    tick(0.1);
+    assert.deepEqual(commands.at(-1), [0.5], 'recovers on the next good state');
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('out-of-range state, mode stop and an unready policy give the safe action', async () => {
+  const { bus, tick, state, commands, controller, policy, mode } = setup({
+    stateLimits: { angular_velocity: { min: -5, max: 5 } },
+  });
+  try {
+    state(0.04, 0, 9);
+    tick(0.05);
+    assert.deepEqual(commands.at(-1), [0]);
+    assert.match(controller.lastTick.safeReason ?? '', /angular_velocity = 9\.000 is outside \[-5, 5\]/);
+    mode.publish({ data: 'stop' });
+    assert.equal(controller.mode, 'stop');
+    state(0.09, 0, 0);
+    tick(0.1);
+    assert.equal(controller.lastTick.safeReason, 'mode stop');
+    mode.publish({ data: 'warp-drive' });
+    mode.publish({ data: 'teleop' });
+    assert.equal(controller.mode, 'stop', 'unknown or unconfigured modes are refused');
+    assert.equal(controller.stats.rejectedModes, 2);
+    mode.publish({ data: 'mpc' });
+    policy.act = () => {
+      throw new PolicyNotReadyError('no model yet');
+    };
+    state(0.14, 0, 0);
+    tick(0.15);
+    assert.deepEqual(commands.at(-1), [0]);
+    assert.equal(controller.lastTick.safeReason, 'mpc not ready: no model yet');
+    assert.equal(controller.stats.notReadyTicks, 1);
+    assert.equal(controller.stats.policyErrors, 0);
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('rate limits bound the change per tick; the safe action is not slowed', async () => {
+  const { bus, tick, state, commands, policy, estop } = setup({
+    actionLimits: { torque: { rate_limit_per_s: 4 } },
+  });
+  try {
+    policy.value = 1;
+    for (let k = 1; k <= 4; k++) {
+      state(0.05 * k - 0.01, 0);
+      tick(0.05 * k);
+    }
+    // 4 per s at 20 Hz is 0.2 per tick.
+    assert.deepEqual(
+      commands.map((c) => Number(c[0].toFixed(6))),
+      [0.2, 0.4, 0.6, 0.8],
+    );
+    estop.publish({ data: true });
+    state(0.24, 0);
+    tick(0.25);
+    assert.deepEqual(commands.at(-1), [0]);
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('teleop mode passes fresh operator commands through and stops on a stale link', async () => {
+  const bus = new InProcessBus({ loggerFactory: (n) => new MemoryLogger(n) });
+  try {
+    const node = bus.createNode('controller', { useSimTime: true });
+    const teleop = new TeleopPolicy({ actionDim: 1, timeoutSeconds: 0.1 });
+    teleop.subscribe(node);
+    const controller = new ControllerNode(node, {
+      task,
+      policies: { teleop },
+      rateHz: 20,
+      staleTimeoutSeconds: 1,
+      safeAction: 'zero',
+    });
+    const world = bus.createNode('world', { useSimTime: true });
+    const clock = world.createPublisher('rosgraph_msgs/msg/Clock', '/clock');
+    const joints = world.createPublisher('sensor_msgs/msg/JointState', 'joint_states');
+    const op = world.createPublisher('std_msgs/msg/Float64MultiArray', 'teleop/command');
+    const state = (t: number) =>
+      joints.publish({
+        header: { stamp: timeFromSeconds(t), frame_id: '' },
+        name: ['hinge'],
+        position: [0],
+        velocity: [0],
+        effort: [],
+      });
+    clock.publish({ clock: timeFromSeconds(0.01) });
+    op.publish(float64Array([-0.3]));
+    op.publish(float64Array([Number.NaN]));
+    assert.equal(teleop.rejected, 1);
+    state(0.04);
+    clock.publish({ clock: timeFromSeconds(0.05) });
+    assert.equal(controller.lastTick.source, 'teleop');
+    assert.deepEqual(Array.from(controller.lastTick.action), [-0.3]);
+    state(0.19);
+    clock.publish({ clock: timeFromSeconds(0.2) });
+    assert.equal(controller.lastTick.source, 'safe');
+    assert.match(controller.lastTick.safeReason ?? '', /teleop command is 0\.190 s old/);
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('publishes every tick for the logger, marks the terminal tick, and sends diagnostics', async () => {
+  const { bus, tick, state, ticks, diagnostics, controller } = setup();
+  try {
+    controller.resetEpisode({ steps: 2 });
+    for (let k = 1; k <= 3; k++) {
+      state(0.05 * k - 0.01, 0.1 * k);
+      tick(0.05 * k);
+    }
+    assert.deepEqual(
+      ticks.map((t) => [t.episode, t.step, t.terminal, t.source]),
+      [
+        [1, 0, false, 'mpc'],
+        [1, 1, false, 'mpc'],
+        [1, 2, true, 'safe'],
+      ],
+    );
+    assert.ok(Math.abs(ticks[1].state[0] - 0.2) < 1e-12);
+    assert.deepEqual(ticks[1].action, [0.5]);
+    assert.equal(ticks[2].safe_reason, 'episode ended');
+    tick(1.0);
+    assert.ok(diagnostics.length >= 1);
+    const values = new Map(diagnostics.at(-1)!.status[0].values.map((v) => [v.key, v.value]));
+    assert.equal(values.get('mode'), 'mpc');
+    assert.equal(values.get('ticks'), String(controller.stats.ticks));
+    assert.ok(values.has('jitter_p99_ms') && values.has('plan_age_s') && values.has('model_version'));
   } finally {
     await bus.shutdown();
   }

@@ -1,0 +1,54 @@
+/**
+ * Reads the JSON files of a run directory against a zod schema. Any problem is a ConfigError
+ * (so the CLI prints it as one line and exits 2) naming the file, the line and the field:
+ * `runs/x/metrics.jsonl:7: return: expected number, received string "abc"`.
+ */
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigError } from '../config/config-error.js';
+import { checkSchema } from '../config/schema-check.js';
+
+/** One record per non-blank line of a JSON Lines file. */
+export function readJsonLines<S extends z.ZodType>(file: string, schema: S): z.output<S>[] {
+  const records: z.output<S>[] = [];
+  readText(file)
+    .split('\n')
+    .forEach((text, index) => {
+      if (text.trim() !== '') records.push(parseRecord(text, schema, file, index + 1));
+    });
+  return records;
+}
+
+/** A whole file holding one JSON value. */
+export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+  return parseRecord(readText(file), schema, file, undefined);
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new ConfigError(file, [{ path: [], message: `cannot read file: ${reason}` }]);
+  }
+}
+
+function parseRecord<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  file: string,
+  line: number | undefined,
+): z.output<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, [{ path: [], line, message: `invalid JSON: ${(error as Error).message}` }]);
+  }
+  const checked = checkSchema(schema, data);
+  if (checked.ok) return checked.value;
+  // One line of output per bad record: the first problem, and how many more there are.
+  const [first, ...rest] = checked.issues;
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+  throw new ConfigError(file, [{ path: first.path, line, message: first.message + more }]);
+}
