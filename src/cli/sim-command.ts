@@ -116,6 +116,6 @@ async function runLqrFlm(opts: SimOptions): Promise<void> {
   process.stdout.write(
     `${results.length} iterations of LQR-FLM on ${opts.task}: final cost ${last?.cost.toFixed(3)}, ` +
       `mean final distance ${((last?.final_distance ?? NaN) * 100).toFixed(2)} cm\n` +
-      `metrics: ${opts.out}/metrics.jsonl\nlogs: ${opts.out}/logs\n`,
+      `metrics: ${opts.out}/metrics.jsonl\nreport: ${opts.out}/report.html\nlogs: ${opts.out}/logs\n`,
   );
 }

@@ -53,6 +53,21 @@ test('LQR-FLM on reacher-2link runs end to end for 3 iterations and lowers the c
     ) as LinearGaussianControllerJson[];
     assert.equal(saved.length, 2);
     assert.equal(LinearGaussianController.fromJSON(saved[0]).horizon, 50);
+    const report = readFileSync(join(outDir, 'report.html'), 'utf8');
+    assert.equal(report.match(/<svg/g)?.length, 3, 'cost, final distance and KL charts');
+    assert.equal(report.match(/<tr>/g)?.length, 4, 'a header row and one row per iteration');
+    assert.match(report, /<dt>Conditions<\/dt><dd>2<\/dd>/);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+test('report: false writes no report.html', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'lqr-flm-'));
+  try {
+    await runLqrFlmExperiment({ iterations: 1, samples: 1, seed: 1, outDir, log: false, report: false });
+    assert.ok(existsSync(join(outDir, 'metrics.jsonl')));
+    assert.equal(existsSync(join(outDir, 'report.html')), false);
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

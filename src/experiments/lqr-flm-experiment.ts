@@ -5,7 +5,7 @@
  * current linear-Gaussian controllers (through LinearGaussianPolicy, source 'lqr'), logs every
  * transition to DIR/logs (MCAP), and hands the samples to LqrFlm.iterate for the next
  * controllers. One JSON object per iteration goes to DIR/metrics.jsonl; DIR/controllers.json
- * holds the final controllers.
+ * holds the final controllers and DIR/report.html charts the run.
  *
  * The loop drives TaskEnvironment directly (reset to the condition, step for dt); running the
  * same policy through the ControllerNode / sim-node lockstep loop is the CLI's integration.
@@ -37,6 +37,7 @@ import { LqrFlm, type LqrFlmOptions } from '../lqr/lqr-flm.js';
 import type { Trajectory } from '../lqr/trajectory.js';
 import { Rng } from '../math/rng.js';
 import { LinearGaussianPolicy } from '../policies/linear-gaussian-policy.js';
+import { writeLqrFlmReport } from '../reports/lqr-flm-report.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
 
 export interface InitialPdConfig {
@@ -66,6 +67,8 @@ export interface LqrFlmExperimentOptions {
   lqrFlm?: Pick<LqrFlmOptions, 'stepSize' | 'prior' | 'dynamicsRegularization' | 'eta'>;
   /** Log transitions to DIR/logs as MCAP; default true. */
   log?: boolean;
+  /** Write DIR/report.html (cost, final distance and KL per iteration) at the end; default true. */
+  report?: boolean;
   /** Called after each iteration with its metrics and the number of iterations done. */
   onIteration?: (metrics: LqrFlmIterationMetrics, done: number) => void;
 }
@@ -239,6 +242,7 @@ export async function runLqrFlmExperiment(
       join(options.outDir, 'controllers.json'),
       JSON.stringify(controllers.map((c) => c.toJSON())) + '\n',
     );
+    if (options.report ?? true) await writeLqrFlmReport(options.outDir);
     return results;
   } finally {
     await writer?.close();

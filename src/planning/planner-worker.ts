@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadTask } from '../config/task-loader.js';
 import type { DynamicsModel } from '../models/dynamics-model.js';
 import { loadEnsemble } from '../models/ensemble-artifact.js';
+import { lowerThreadPriority } from '../system/thread-priority.js';
 import { initTfBackend, type BackendPreference } from '../models/tf-backend.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
 import { buildMpcPlanner } from './build-mpc-planner.js';
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
   let planner: MpcPlanner;
   let model: DynamicsModel;
   try {
+    // Planning yields to the control loop (main thread), like training.
+    lowerThreadPriority(10);
     const backend = await initTfBackend({ preference: data.backend, log: () => undefined });
     const { task } = loadTask(data.taskFile);
     const loaded = await loadModel(data.model, data.taskFile);

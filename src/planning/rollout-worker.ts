@@ -6,6 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { EnsembleDynamics, type EnsembleTransfer } from '../models/ensemble-dynamics.js';
+import { lowerThreadPriority } from '../system/thread-priority.js';
 import { initTfBackend } from '../models/tf-backend.js';
 import { createRolloutEvaluator, type RolloutEvaluator } from './rollout-evaluator.js';
 import { CTRL, JOB, slice, type RolloutWorkerData } from './rollout-protocol.js';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   let model: EnsembleDynamics;
   let part: RolloutEvaluator;
   try {
+    // Rollout helpers are planning: background work below the control loop.
+    lowerThreadPriority(10);
     await initTfBackend({ preference: data.backend, log: () => undefined });
     model = EnsembleDynamics.fromTransfer(data.model);
     part = createRolloutEvaluator(

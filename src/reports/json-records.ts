@@ -3,7 +3,8 @@
  * (so the CLI prints it as one line and exits 2) naming the file, the line and the field:
  * `runs/x/metrics.jsonl:7: return: expected number, received string "abc"`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../config/config-error.js';
 import { checkSchema } from '../config/schema-check.js';
@@ -22,6 +23,24 @@ export function readJsonLines<S extends z.ZodType>(file: string, schema: S): z.o
 /** A whole file holding one JSON value. */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
   return parseRecord(readText(file), schema, file, undefined);
+}
+
+/**
+ * A run directory's `metrics.jsonl` (required, at least one record, each a `what` such as "episodes")
+ * and `run.json` (optional; empty when absent).
+ */
+export function readRunFiles<R extends z.ZodType, I extends z.ZodType>(
+  dir: string,
+  recordSchema: R,
+  infoSchema: I,
+  what: string,
+): { records: z.output<R>[]; info: z.output<I> | Record<string, never> } {
+  const metricsFile = join(dir, 'metrics.jsonl');
+  const records = readJsonLines(metricsFile, recordSchema);
+  if (records.length === 0)
+    throw new ConfigError(metricsFile, [{ path: [], message: `no ${what} (the file is empty)` }]);
+  const infoFile = join(dir, 'run.json');
+  return { records, info: existsSync(infoFile) ? readJsonFile(infoFile, infoSchema) : {} };
 }
 
 function readText(file: string): string {

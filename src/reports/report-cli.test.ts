@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../config/package-paths.js';
+import { writeLqrFlmFixture } from './lqr-flm-fixture.js';
 import { writeRunFixture } from './run-fixture.js';
 
 const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
@@ -36,4 +37,12 @@ test('mbrl report on bad input exits 2 with one line naming the file', async () 
   const bad = await mbrl(['report', writeRunFixture({ metricsLines: { 2: '{"episode": -1}' } })]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^mbrl: .*metrics\.jsonl:2: episode: [^\n]*\n$/);
+});
+
+test('mbrl report on an lqr-flm run writes the LQR-FLM report', async () => {
+  const dir = writeLqrFlmFixture({ iterations: 4 });
+  const result = await mbrl(['report', dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `${join(dir, 'report.html')}\n`);
+  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<section id="iterations">/);
 });

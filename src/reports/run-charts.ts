@@ -3,24 +3,29 @@
  * control period (plus a histogram of per-plan compute time when planning.jsonl exists) and model
  * prediction error. A chart with nothing to show becomes a sentence saying so.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import {
+  countAxis,
+  labelledRule,
+  layeredChart as chart,
+  logLineChart,
+  LINE_COLOR,
+  type CountAxis as EpisodeX,
+  type Layer,
+  type ReportChart,
+} from './chart-spec.js';
 import { episodeSources } from './episode-source.js';
 import type { EpisodeRecord, PlanSample, RunData } from './run-data.js';
-
-export type ReportChart =
-  { id: string; title: string; spec: TopLevelSpec } | { id: string; title: string; note: string };
 
 /** vega-lite names the point marks of the return chart `<name>_marks` (the SVG class). */
 export const RETURN_POINTS = 'episode_points';
 
-const WIDTH = 640;
-const HEIGHT = 220;
-const RULE_COLOR = '#d62728';
-const LINE_COLOR = '#bbbbbb';
-
 export function runCharts(data: RunData): ReportChart[] {
   const period = controlPeriodMs(data);
-  const x = episodeAxis(data.episodes);
+  const x = countAxis(
+    'episode',
+    'Episode (#)',
+    data.episodes.map((e) => e.episode),
+  );
   const charts = [returnChart(data.episodes, x), latencyChart(data.episodes, x, period)];
   if (data.plans) charts.push(computeHistogram(data.plans, period));
   charts.push(predictionErrorChart(data.episodes, x));
@@ -30,26 +35,6 @@ export function runCharts(data: RunData): ReportChart[] {
 /** From run.json, else the first episode that records it; undefined when neither does. */
 function controlPeriodMs(data: RunData): number | undefined {
   return data.info.control_period_ms ?? data.episodes.find((e) => e.control_period_ms)?.control_period_ms;
-}
-
-/** The episode axis, over all episodes in every chart so the charts line up. */
-function episodeAxis(episodes: readonly EpisodeRecord[]) {
-  const numbers = episodes.map((e) => e.episode);
-  return {
-    field: 'episode',
-    type: 'quantitative' as const,
-    title: 'Episode (#)',
-    scale: { domain: [Math.min(...numbers), Math.max(...numbers)] },
-    axis: { format: 'd', tickMinStep: 1 },
-  };
-}
-type EpisodeX = ReturnType<typeof episodeAxis>;
-
-/** One layer of a layered vega-lite chart (every chart here is one). */
-type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
-
-function chart(id: string, title: string, values: object[], layer: Layer[]): ReportChart {
-  return { id, title, spec: { title, width: WIDTH, height: HEIGHT, data: { values }, layer } };
 }
 
 function returnChart(episodes: readonly EpisodeRecord[], x: EpisodeX): ReportChart {
@@ -118,36 +103,18 @@ function predictionErrorChart(episodes: readonly EpisodeRecord[], x: EpisodeX): 
   const recorded = episodes.filter((e) => typeof e.prediction_error === 'number');
   if (recorded.length === 0)
     return { id, title, note: 'There is no model prediction error in this run: no episode records one.' };
-  // A log scale cannot place zero.
-  const values = recorded
-    .filter((e) => (e.prediction_error ?? 0) > 0)
-    .map((e) => ({ episode: e.episode, error: e.prediction_error }));
-  if (values.length === 0)
-    return { id, title, note: 'Every recorded prediction error is 0; nothing to plot.' };
-  const y = {
-    field: 'error',
-    type: 'quantitative',
-    scale: { type: 'log' },
-    title: 'One-step MSE (normalised, log scale)',
-  } as const;
-  return chart(id, title, values, [
-    { mark: { type: 'line', color: LINE_COLOR }, encoding: { x, y } },
-    { mark: { type: 'point', filled: true }, encoding: { x, y } },
-  ]);
+  return logLineChart(
+    id,
+    title,
+    x,
+    { field: 'error', title: 'One-step MSE (normalised, log scale)' },
+    recorded.map((e) => ({ episode: e.episode, error: e.prediction_error ?? 0 })),
+    'Every recorded prediction error is 0; nothing to plot.',
+  );
 }
 
 /** A dashed line with a label at the control period, across the axis the milliseconds run along. */
 function periodRule(axis: 'x' | 'y', period: number | undefined): Layer[] {
   if (period === undefined) return [];
-  // Own one-row data: with the chart's data the rule would be drawn once per row.
-  const data = { values: [{}] };
-  const at = { datum: period, type: 'quantitative' } as const;
-  const text = `control period ${Number(period.toPrecision(6))} ms`;
-  const mark = { color: RULE_COLOR, align: 'left', text } as const;
-  return [
-    { data, mark: { type: 'rule', color: RULE_COLOR, strokeDash: [6, 4] }, encoding: { [axis]: at } },
-    axis === 'y'
-      ? { data, mark: { type: 'text', ...mark, dx: 4, dy: -6 }, encoding: { y: at, x: { value: 0 } } }
-      : { data, mark: { type: 'text', ...mark, dx: 4, dy: 10 }, encoding: { x: at, y: { value: 0 } } },
-  ];
+  return labelledRule(axis, period, `control period ${Number(period.toPrecision(6))} ms`, 'period_rule');
 }

@@ -6,8 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config/config-error.js';
-import { readJsonFile, readJsonLines } from './json-records.js';
+import { readJsonLines, readRunFiles } from './json-records.js';
 
 const count = z.int().nonnegative();
 const milliseconds = z.number().nonnegative();
@@ -64,12 +63,7 @@ export interface RunData {
 
 /** Reads and validates a run directory; throws a ConfigError naming file and line on bad input. */
 export function readRunData(dir: string): RunData {
-  const metricsFile = join(dir, 'metrics.jsonl');
-  const episodes = readJsonLines(metricsFile, EpisodeRecordSchema);
-  if (episodes.length === 0)
-    throw new ConfigError(metricsFile, [{ path: [], message: 'no episodes (the file is empty)' }]);
-  const infoFile = join(dir, 'run.json');
-  const info = existsSync(infoFile) ? readJsonFile(infoFile, RunInfoSchema) : {};
+  const { records: episodes, info } = readRunFiles(dir, EpisodeRecordSchema, RunInfoSchema, 'episodes');
   const plansFile = join(dir, 'planning.jsonl');
   const plans = existsSync(plansFile) ? readJsonLines(plansFile, PlanSampleSchema) : undefined;
   return { dir, info, episodes, plans };

@@ -6,41 +6,19 @@ import { ConfigError } from '../config/config-error.js';
 import { RETURN_POINTS } from './run-charts.js';
 import { writeRunFixture } from './run-fixture.js';
 import { writeRunReport } from './run-report.js';
+import { count, markPoints, section, writtenReport } from './svg-testing.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 
-function count(text: string, pattern: RegExp): number {
-  return text.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
-}
-
-/** The body of the report section of one chart (its SVG, or the sentence replacing it). */
-function section(html: string, id: string): string {
-  const match = new RegExp(`<section class="chart" id="chart-${id}">([\\s\\S]*?)</section>`).exec(html);
-  assert.ok(match, `no section chart-${id}`);
-  return match[1];
-}
-
-/** The points vega draws for the return chart: one <path> per datum inside the named symbol group. */
+/** The points vega draws for the return chart: one per episode. */
 function returnPoints(svg: string): number {
-  const group = new RegExp(
-    `<g class="mark-symbol role-mark ${RETURN_POINTS}_marks"[^>]*>([\\s\\S]*?)</g>`,
-  ).exec(svg);
-  assert.ok(group, 'no point-mark group in the return chart');
-  return count(group[1], /<path [^>]*aria-roledescription="point"/);
+  return markPoints(svg, RETURN_POINTS);
 }
 
 test('a run with plans and model error gets every chart, one return point per episode', async () => {
   const dir = writeRunFixture({ episodes: 9, explore: 3, plans: 120 });
   const report = await writeRunReport(dir, { now: NOW });
-  assert.equal(report.file, join(dir, 'report.html'));
-  assert.equal(report.charts, 4);
-  const html = readFileSync(report.file, 'utf8');
-  assert.equal(count(html, /<svg/), 4, 'return, latency, compute histogram, prediction error');
-  assert.doesNotMatch(
-    html,
-    /<script|https?:\/\/(?!www\.w3\.org)/,
-    'self-contained: no scripts, no links out',
-  );
+  const html = writtenReport(report, dir, 4, 'return, latency, compute histogram, prediction error');
 
   const returns = section(html, 'return');
   assert.equal(returnPoints(returns), 9);

@@ -13,6 +13,10 @@ export function validateTimerPeriod(periodSeconds: number): void {
   }
 }
 
+/** Timers at or below this period (control rates of 10 Hz and up) spin the last SPIN_MS. */
+const PRECISE_PERIOD_MS = 100;
+const SPIN_MS = 1.5;
+
 export interface TimerHooks {
   /** Called with whatever the callback threw; the timer keeps running. */
   onError: (err: unknown) => void;
@@ -52,14 +56,19 @@ export class WallTimer implements Timer {
 
   private schedule(): void {
     const delay = this.startMs + this.next * this.periodMs - performance.now();
-    // Ceil: setTimeout works in whole milliseconds and must not wake before the deadline.
-    this.handle = setTimeout(() => this.fire(), Math.max(0, Math.ceil(delay)));
+    // setTimeout works in whole milliseconds and wakes up to ~1 ms late; control-rate timers
+    // wake SPIN_MS early and spin to the deadline instead (as clock_nanosleep loops do).
+    const early = this.periodMs <= PRECISE_PERIOD_MS ? SPIN_MS : 0;
+    this.handle = setTimeout(() => this.fire(), Math.max(0, Math.floor(delay - early)));
   }
 
   private fire(): void {
     this.handle = undefined;
     if (this.canceled) return;
-    const nowMs = performance.now();
+    let nowMs = performance.now();
+    const deadline = this.startMs + this.next * this.periodMs;
+    if (this.periodMs <= PRECISE_PERIOD_MS && deadline - nowMs <= SPIN_MS)
+      while (nowMs < deadline) nowMs = performance.now();
     const due = Math.floor((nowMs - this.startMs) / this.periodMs);
     if (due < this.next) {
       this.schedule(); // woke early (ms rounding): wait for the real deadline
