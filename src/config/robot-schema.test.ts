@@ -59,7 +59,13 @@ test('controller defaults per type', () => {
     risk_k: 1,
   });
   const lqr = parse('robot: cart\ntask: cartpole\ncontroller: { type: lqr-flm }\n').controller;
-  assert.deepEqual(lqr, { type: 'lqr-flm', kl_step: 1, samples: 5, iterations: 10 });
+  assert.deepEqual(lqr, {
+    type: 'lqr-flm',
+    kl_step: 1,
+    samples: 5,
+    iterations: 10,
+    reset: { type: 'teleport' },
+  });
   const random = parse('robot: cart\ntask: cartpole\ncontroller: { type: random, seed: 3 }\n').controller;
   assert.deepEqual(random, { type: 'random', seed: 3, smoothing: 0 });
 });
@@ -83,6 +89,52 @@ test('an unknown controller type lists the allowed types', () => {
     err.message,
     'robots/cart.yaml:4:9: controller.type: expected one of "random" | "pets" | "lqr-flm" | "teleop", received "mpc"',
   );
+});
+
+test('lqr-flm reset policies get their defaults', () => {
+  const reset = (body: string) =>
+    parse(`robot: arm\ntask: reacher-2link\ncontroller:\n  type: lqr-flm\n  reset: ${body}\n`).controller;
+  assert.deepEqual(reset('{ type: pd, kp: 0.5, kd: [0.05, 0.02] }'), {
+    type: 'lqr-flm',
+    kl_step: 1,
+    samples: 5,
+    iterations: 10,
+    reset: {
+      type: 'pd',
+      kp: 0.5,
+      kd: [0.05, 0.02],
+      position_tolerance: 0.05,
+      velocity_tolerance: 0.1,
+      timeout_s: 10,
+    },
+  });
+  const operator = reset('{ type: operator, timeout_s: 30 }');
+  assert.ok(operator.type === 'lqr-flm');
+  assert.deepEqual(operator.reset, { type: 'operator', topic: 'trial/ready', timeout_s: 30 });
+});
+
+test('lqr-flm reset errors name the field', () => {
+  const cases: [string, RegExp | string][] = [
+    [
+      '{ type: home }',
+      'robots/cart.yaml:5:18: controller.reset.type: expected one of "teleport" | "pd" | "operator", received "home"',
+    ],
+    [
+      '{ type: pd, kd: 0.1 }',
+      'robots/cart.yaml:5:10: controller.reset.kp: expected number or list, received nothing',
+    ],
+    ['{ type: pd, kp: 0, kd: 0.1 }', /controller\.reset\.kp: expected a number > 0, received 0/],
+    ['{ type: pd, kp: 1, kd: 0.1, timeout_s: -1 }', /controller\.reset\.timeout_s: expected a number > 0/],
+    ['{ type: operator, topic: "2ready" }', /controller\.reset\.topic: expected a ROS 2 topic name/],
+    ['{ type: teleport, kp: 1 }', /controller\.reset\.kp: unknown key "kp"/],
+  ];
+  for (const [body, expected] of cases) {
+    const err = catchConfigError(() =>
+      parse(`robot: cart\ntask: cartpole\ncontroller:\n  type: lqr-flm\n  reset: ${body}\n`),
+    );
+    if (typeof expected === 'string') assert.equal(err.message, expected);
+    else assert.match(err.message, expected);
+  }
 });
 
 test('a controller without type says the field is missing', () => {

@@ -58,6 +58,34 @@ export const ControlSchema = z.strictObject({
   clock: z.enum(['wall', 'sim']).default('wall'),
 });
 
+/** One gain for every action, or one per action (action units per rad or m, per rad/s or m/s). */
+const gains = (min: z.ZodNumber) => z.union([min, z.array(min).min(1)]);
+
+/**
+ * LQR-FLM's reset between trials. `teleport` puts the simulator in the start state (simulator
+ * only). `pd` drives the joints back to the start pose with a PD policy in the controller
+ * until every position is within position_tolerance and every velocity within
+ * velocity_tolerance, failing after timeout_s. `operator` waits (safe action) until true
+ * arrives on `topic` (std_msgs/Bool, from a person or a teleop node), failing after timeout_s.
+ * PD gains have no default: a safe stiffness depends on the robot.
+ */
+export const TrialResetSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('teleport') }),
+  z.strictObject({
+    type: z.literal('pd'),
+    kp: gains(positive),
+    kd: gains(nonNegative),
+    position_tolerance: positive.default(0.05),
+    velocity_tolerance: positive.default(0.1),
+    timeout_s: positive.default(10),
+  }),
+  z.strictObject({
+    type: z.literal('operator'),
+    topic: topic.default('trial/ready'),
+    timeout_s: positive.default(300),
+  }),
+]);
+
 export const ControllerSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('random'),
@@ -93,6 +121,8 @@ export const ControllerSchema = z.discriminatedUnion('type', [
     kl_step: positive.default(1.0),
     samples: positiveInt.default(5),
     iterations: positiveInt.default(10),
+    /** How the robot gets back to a condition's start state before each trial. */
+    reset: TrialResetSchema.prefault({ type: 'teleport' }),
   }),
   z.strictObject({ type: z.literal('teleop') }),
 ]);
@@ -175,3 +205,5 @@ export type RobotConfig = z.infer<typeof RobotConfigSchema>;
 export type ControllerConfig = RobotConfig['controller'];
 export type DriverConfig = RobotConfig['drivers'][number];
 export type ModelConfig = RobotConfig['model'];
+export type TrialResetConfig = z.infer<typeof TrialResetSchema>;
+export type TrialResetInput = z.input<typeof TrialResetSchema>;

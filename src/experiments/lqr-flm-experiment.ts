@@ -7,8 +7,14 @@
  * controllers. One JSON object per iteration goes to DIR/metrics.jsonl; DIR/controllers.json
  * holds the final controllers and DIR/report.html charts the run.
  *
- * The loop drives TaskEnvironment directly (reset to the condition, step for dt); running the
- * same policy through the ControllerNode / sim-node lockstep loop is the CLI's integration.
+ * Trials run through the nodes a robot runs, on the in-process bus in lockstep: MujocoSimNode
+ * -> joint_states -> ControllerNode (mode lqr, the LinearGaussianPolicy) -> command. A
+ * TrialRunner resets the robot to the condition's start state (`reset`: teleport by default,
+ * or a PD reset or an operator's go-ahead as a robot would need), then runs one episode; the
+ * LqrFlm sample is built from the controller's control ticks (states as acted on, actions as
+ * sent, i.e. clamped to the actuator bounds, costs c(s_{t+1}, a_t, a_{t-1}) from the task)
+ * and the DataLoggerNode writes the same ticks to the log as source 'lqr' transitions. Reset
+ * ticks are not logged (see TrialRunner.trialSink).
  *
  * Defaults (DEFAULTS), chosen on reacher-2link (ctrl 1 = 0.1 N m; one step of u = 0.1 on the
  * elbow changes its velocity by ~0.45 rad/s at dt = 0.05 s):
@@ -27,6 +33,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TrialResetSchema, type TrialResetConfig, type TrialResetInput } from '../config/robot-schema.js';
 import { loadTask } from '../config/task-loader.js';
 import type { Task } from '../config/task-schema.js';
 import { TransitionLogWriter } from '../datalog/transition-log-writer.js';
@@ -36,8 +43,17 @@ import type { LinearGaussianController } from '../lqr/linear-gaussian-controller
 import { LqrFlm, type LqrFlmOptions } from '../lqr/lqr-flm.js';
 import type { Trajectory } from '../lqr/trajectory.js';
 import { Rng } from '../math/rng.js';
+import { ControllerNode } from '../nodes/controller/controller-node.js';
+import { DataLoggerNode } from '../nodes/data-logger/data-logger-node.js';
+import { MujocoSimNode } from '../nodes/mujoco-sim-node.js';
+import { TrialRunner, type TrialResult } from '../nodes/trial/trial-runner.js';
+import { actuatedStateFields } from '../policies/actuated-state-fields.js';
+import { JointPdPolicy } from '../policies/joint-pd-policy.js';
 import { LinearGaussianPolicy } from '../policies/linear-gaussian-policy.js';
 import { writeLqrFlmReport } from '../reports/lqr-flm-report.js';
+import { InProcessBus } from '../runtime/in-process-bus.js';
+import type { RuntimeNode } from '../runtime/node-api.js';
+import type { TaskCost } from '../tasks/task-cost.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
 
 export interface InitialPdConfig {
@@ -69,8 +85,17 @@ export interface LqrFlmExperimentOptions {
   log?: boolean;
   /** Write DIR/report.html (cost, final distance and KL per iteration) at the end; default true. */
   report?: boolean;
+  /** How the robot returns to a condition's start state before each trial; default teleport. */
+  reset?: TrialResetInput;
+  /**
+   * Run on this bus, so nodes already on it take part (e.g. an operator console publishing
+   * trial/ready); it is left running. Default: a bus of the experiment's own.
+   */
+  bus?: InProcessBus;
   /** Called after each iteration with its metrics and the number of iterations done. */
   onIteration?: (metrics: LqrFlmIterationMetrics, done: number) => void;
+  /** Called with each iteration's samples ([condition][sample]) just before LqrFlm consumes them. */
+  onSamples?: (iteration: number, samples: readonly (readonly Trajectory[])[]) => void;
 }
 
 export interface LqrFlmIterationMetrics {
@@ -114,6 +139,7 @@ export async function runLqrFlmExperiment(
   const conditionCount = options.conditions ?? 1;
   positiveInt(conditionCount, 'conditions');
   if (!Number.isInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
+  const reset = parseReset(options.reset);
   const loaded = loadTask(options.task ?? 'reacher-2link');
   const { task } = loaded;
   mkdirSync(options.outDir, { recursive: true });
@@ -121,6 +147,14 @@ export async function runLqrFlmExperiment(
   writeFileSync(metricsPath, '');
 
   const env = await TaskEnvironment.create(loaded);
+  const ownBus = options.bus ? null : new InProcessBus();
+  const bus = options.bus ?? ownBus!;
+  const nodes: RuntimeNode[] = [];
+  const node = (name: string) => {
+    const n = bus.createNode(name, { useSimTime: true });
+    nodes.push(n);
+    return n;
+  };
   let writer: TransitionLogWriter | null = null;
   try {
     const T = env.episodeSteps;
@@ -148,6 +182,7 @@ export async function runLqrFlmExperiment(
           kl_step: klStep,
           init_variance: initVariance,
           initial_pd: pd,
+          reset,
           started: new Date().toISOString(),
         },
         null,
@@ -179,33 +214,58 @@ export async function runLqrFlmExperiment(
         rotateBytes: 256 * 1024 * 1024,
       });
     const policy = new LinearGaussianPolicy({ dt: env.dt, seed: seeds.nextUint32() });
+    const sim = new MujocoSimNode(node('mujoco_sim'), { env, mode: 'lockstep', seed: seeds.nextUint32() });
+    const pdReset =
+      reset.type === 'pd' ? JointPdPolicy.forTask(task, { kp: reset.kp, kd: reset.kd }) : undefined;
+    const controller = new ControllerNode(node('controller'), {
+      task,
+      policies: pdReset ? { lqr: policy, teleop: pdReset } : { lqr: policy },
+      // The trial runner picks the mode; until then the safe action.
+      mode: 'stop',
+      rateHz: 1 / task.dt,
+      staleTimeoutSeconds: 2 * task.dt,
+      safeAction: 'zero',
+    });
+    // A robot is somewhere when the run starts: the simulated one appears, at a draw from the
+    // task's initial distribution, in the first period the runner asks for, so the controller is
+    // already in the reset's mode when it first sees a state. A teleport places it instead.
+    let powered = false;
+    const runner = new TrialRunner(node('trial_runner'), {
+      task,
+      controller,
+      reset,
+      resetPolicy: pdReset,
+      driver: {
+        advance: () => {
+          if (powered) sim.advance();
+          else sim.reset();
+          powered = true;
+        },
+        teleport: (x) => {
+          sim.reset(x);
+          powered = true;
+        },
+      },
+    });
+    const logger = writer
+      ? new DataLoggerNode(node('data_logger'), { task, sink: runner.trialSink(writer) })
+      : null;
     const results: LqrFlmIterationMetrics[] = [];
-    let episode = 0;
     let controllers: LinearGaussianController[] = flm.controllers;
     for (let iteration = 0; iteration < options.iterations; iteration++) {
       const started = performance.now();
       const samples: Trajectory[][] = [];
       const finalDistances: (number | null)[] = [];
-      conditions.forEach((x0, m) => {
+      for (let m = 0; m < conditionCount; m++) {
         policy.setController(controllers[m], iteration);
         const list: Trajectory[] = [];
         let distanceSum = 0;
         for (let s = 0; s < options.samples; s++) {
-          const trajectory = runEpisode(env, policy, x0, (t, state, action, next, cost) =>
-            writer?.append({
-              stamp: (episode * T + t) * env.dt,
-              episode,
-              step: t,
-              state,
-              action,
-              nextState: next,
-              reward: -cost,
-              done: t === T - 1,
-              source: 'lqr',
-              modelVersion: iteration,
-            }),
-          );
-          episode++;
+          const trajectory = sampleOf(await runner.runTrial(conditions[m], T), env.cost);
+          if (logger && logger.stats.sinkErrors > 0)
+            throw new Error(
+              `the transition log lost ${logger.stats.sinkErrors} transitions (see the data_logger warnings)`,
+            );
           list.push(trajectory);
           if (goal) {
             const p = env.cost.point(goal.point, trajectory.states[T]);
@@ -214,7 +274,8 @@ export async function runLqrFlmExperiment(
         }
         samples.push(list);
         finalDistances.push(goal ? distanceSum / options.samples : null);
-      });
+      }
+      options.onSamples?.(iteration, samples);
       const report = flm.iterate(samples);
       controllers = report.controllers;
       const known = finalDistances.filter((d): d is number => d !== null);
@@ -245,35 +306,33 @@ export async function runLqrFlmExperiment(
     if (options.report ?? true) await writeLqrFlmReport(options.outDir);
     return results;
   } finally {
+    for (const n of nodes) n.destroy();
+    await ownBus?.shutdown();
     await writer?.close();
     env.dispose();
   }
 }
 
-/** One episode from x0: states as observed, actions as applied (after clamping), costs as returned. */
-function runEpisode(
-  env: TaskEnvironment,
-  policy: LinearGaussianPolicy,
-  x0: Float64Array,
-  onStep: (t: number, state: Float64Array, action: Float64Array, next: Float64Array, cost: number) => void,
-): Trajectory {
-  const T = env.episodeSteps;
-  env.setState(x0);
-  policy.reset();
-  const states = [env.readState(new Float64Array(env.stateDim))];
-  const actions: Float64Array[] = [];
-  const costs = new Float64Array(T);
-  const command = new Float64Array(env.actionDim);
-  for (let t = 0; t < T; t++) {
-    policy.act(states[t], t * env.dt, command);
-    const result = env.step(command);
-    const action = Float64Array.from(result.action);
-    const next = Float64Array.from(result.state);
-    costs[t] = result.cost;
-    onStep(t, states[t], action, next, result.cost);
-    actions.push(action);
-    states.push(next);
-  }
+/** The reset option with its defaults, or a RangeError naming the bad field. */
+function parseReset(input: TrialResetInput | undefined): TrialResetConfig {
+  const parsed = TrialResetSchema.safeParse(input ?? { type: 'teleport' });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map(
+    (i) => `${['reset', ...i.path.map(String)].join('.')}: ${i.message}`,
+  );
+  throw new RangeError(issues.join('; '));
+}
+
+/**
+ * The LqrFlm sample of a trial: states as the controller acted on them, actions as it sent
+ * them, and c(s_{t+1}, a_t, a_{t-1}) per step, the convention the data logger's rewards and
+ * TaskEnvironment.step share.
+ */
+function sampleOf(trial: TrialResult, cost: TaskCost): Trajectory {
+  const { states, actions } = trial;
+  const costs = Float64Array.from(actions, (a, t) =>
+    cost.evaluate(states[t + 1], a, t > 0 ? actions[t - 1] : null),
+  );
   return { states, actions, costs };
 }
 
@@ -285,21 +344,15 @@ function initialPdForTask(
   horizon: number,
   variance: number,
 ): LinearGaussianController {
-  const positions = task.state.flatMap((s, i) => (s.quantity === 'position' ? [i] : []));
-  const velocities = task.state.flatMap((s, i) => (s.quantity === 'velocity' ? [i] : []));
-  const A = task.action.length;
-  if (positions.length < A || velocities.length < A)
-    throw new RangeError(
-      `task ${task.name}: the default initial PD needs a position and a velocity field per action (${A} actions, ${positions.length} positions, ${velocities.length} velocities)`,
-    );
+  const { positions, velocities } = actuatedStateFields(task, 'the default initial PD');
   return initialPd({
     stateDim: task.state.length,
     horizon,
-    positionIndices: positions.slice(0, A),
-    velocityIndices: velocities.slice(0, A),
+    positionIndices: positions,
+    velocityIndices: velocities,
     kp: pd.kp,
     kd: pd.kd,
-    targetPose: pd.targetPose ?? positions.slice(0, A).map((i) => x0[i]),
+    targetPose: pd.targetPose ?? positions.map((i) => x0[i]),
     variance,
   });
 }

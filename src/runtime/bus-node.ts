@@ -21,6 +21,7 @@ import type {
   Subscription,
   SubscriptionOptions,
   Timer,
+  TimerOptions,
   TimerTick,
 } from './node-api.js';
 import { ParameterStore } from './parameters.js';
@@ -125,7 +126,7 @@ export class BusNode implements RuntimeNode {
     return subscription;
   }
 
-  createTimer(periodSeconds: number, callback: (tick: TimerTick) => void): Timer {
+  createTimer(periodSeconds: number, callback: (tick: TimerTick) => void, options: TimerOptions = {}): Timer {
     this.checkAlive('create a timer');
     const hooks: TimerHooks = {
       onError: (err) => {
@@ -137,7 +138,7 @@ export class BusNode implements RuntimeNode {
     };
     const timer: Timer = this.clock.isSimTime
       ? this.context.timeline.createTimer(periodSeconds, callback, hooks)
-      : new WallTimer(periodSeconds, callback, hooks);
+      : new WallTimer(periodSeconds, callback, hooks, options.precise ?? false);
     this.owned.set(timer, () => timer.cancel());
     return timer;
   }

@@ -149,3 +149,31 @@ describe('process lifetime', () => {
     assert.match(r.stdout, /exited after 2/);
   });
 });
+
+describe('precise wall timer', () => {
+  it('never fires before its deadline and keeps the period', async () => {
+    const bus = new InProcessBus({ loggerFactory: new MemoryLogger('root').factory });
+    const ticks: TimerTick[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = bus.createNode('control').createTimer(
+        0.01,
+        (t) => {
+          ticks.push(t);
+          if (ticks.length === 20) {
+            timer.cancel();
+            resolve();
+          }
+        },
+        { precise: true },
+      );
+    });
+    await bus.shutdown();
+    for (const t of ticks) assert.ok(t.actual >= t.expected - 1e-6, `fired ${t.expected - t.actual} s early`);
+    const expected = ticks.map((t) => t.expected);
+    for (let i = 1; i < expected.length; i++)
+      assert.ok(
+        Math.abs(expected[i] - expected[i - 1] - 0.01 * Math.round((expected[i] - expected[i - 1]) / 0.01)) <
+          1e-6,
+      );
+  });
+});

@@ -13,8 +13,7 @@ export function validateTimerPeriod(periodSeconds: number): void {
   }
 }
 
-/** Timers at or below this period (control rates of 10 Hz and up) spin the last SPIN_MS. */
-const PRECISE_PERIOD_MS = 100;
+/** Precise timers wake this early and spin to the deadline. */
 const SPIN_MS = 1.5;
 
 export interface TimerHooks {
@@ -36,6 +35,7 @@ export class WallTimer implements Timer {
     readonly periodSeconds: number,
     private readonly callback: (tick: TimerTick) => void,
     private readonly hooks: TimerHooks,
+    private readonly precise = false,
   ) {
     validateTimerPeriod(periodSeconds);
     this.periodMs = periodSeconds * 1000;
@@ -56,10 +56,10 @@ export class WallTimer implements Timer {
 
   private schedule(): void {
     const delay = this.startMs + this.next * this.periodMs - performance.now();
-    // setTimeout works in whole milliseconds and wakes up to ~1 ms late; control-rate timers
+    // setTimeout works in whole milliseconds and wakes up to ~1 ms late; precise timers
     // wake SPIN_MS early and spin to the deadline instead (as clock_nanosleep loops do).
-    const early = this.periodMs <= PRECISE_PERIOD_MS ? SPIN_MS : 0;
-    this.handle = setTimeout(() => this.fire(), Math.max(0, Math.floor(delay - early)));
+    const wait = this.precise ? Math.floor(delay - SPIN_MS) : Math.ceil(delay);
+    this.handle = setTimeout(() => this.fire(), Math.max(0, wait));
   }
 
   private fire(): void {
@@ -67,8 +67,7 @@ export class WallTimer implements Timer {
     if (this.canceled) return;
     let nowMs = performance.now();
     const deadline = this.startMs + this.next * this.periodMs;
-    if (this.periodMs <= PRECISE_PERIOD_MS && deadline - nowMs <= SPIN_MS)
-      while (nowMs < deadline) nowMs = performance.now();
+    if (this.precise && deadline - nowMs <= SPIN_MS) while (nowMs < deadline) nowMs = performance.now();
     const due = Math.floor((nowMs - this.startMs) / this.periodMs);
     if (due < this.next) {
       this.schedule(); // woke early (ms rounding): wait for the real deadline

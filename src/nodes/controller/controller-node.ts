@@ -170,7 +170,7 @@ export class ControllerNode {
     node.createSubscription('std_msgs/msg/String', topics.mode ?? 'mode', (m) => this.setMode(m.data), {
       qos: 'latched',
     });
-    this.timer = node.createTimer(this.period, (tick) => this.onTick(tick));
+    this.timer = node.createTimer(this.period, (tick) => this.onTick(tick), { precise: true });
     this.diagnosticsTimer = node.createTimer(options.diagnosticsPeriodSeconds ?? 1, () =>
       this.publishDiagnostics(),
     );
@@ -292,7 +292,9 @@ export class ControllerNode {
       // The safe action skips the rate limit: stopping must not be slowed down.
       if (this.options.safeAction === 'zero') this.action.fill(0);
       else this.action.set(this.previous);
-      if (this.hasState && safeReason !== 'episode ended') this.warnThrottled(`safe action: ${safeReason}`);
+      // Chosen stops (mode stop, end of episode) are not problems worth a warning.
+      if (this.hasState && safeReason !== 'episode ended' && safeReason !== 'mode stop')
+        this.warnThrottled(`safe action: ${safeReason}`);
     }
     const terminal = this.episodeSteps !== null && this.step === this.episodeSteps;
     const source: ActionSource = safeReason === null && policy ? policy.source : 'safe';
