@@ -66,7 +66,9 @@ test('a directory that disappears (ENOENT, also as root) is retried by the timer
   assert.equal(writer.stats.failing, true);
   assert.equal(writer.stats.queued, 4);
   mkdirSync(dir);
-  await sleep(200);
+  // The flush timer (every 50 ms) retries on its own; under a loaded CI machine a retry and
+  // its fsync can take longer than a few intervals, so wait for the outcome, not a fixed time.
+  await until(() => writer.stats.durable === 4, 5000);
   assert.equal(writer.stats.durable, 4);
   assert.equal(writer.stats.failing, false);
   writer.append(testRecord(4));
@@ -95,3 +97,8 @@ test('close() rejects when records could not be written, naming how many', async
   writer.append(testRecord(1));
   await assert.rejects(writer.close(), /2 records not written: .*ENOENT/);
 });
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(20);
+}
