@@ -16,6 +16,7 @@ import type { EnsembleDynamics } from '../models/ensemble-dynamics.js';
 import { ensembleSpecForTask } from '../models/ensemble-spec-for-task.js';
 import type { TrainingHyperparameters } from '../models/member-training.js';
 import { initTfBackend, type BackendPreference } from '../models/tf-backend.js';
+import { nearestRank } from '../math/percentile.js';
 import { predictionError } from '../models/prediction-error.js';
 import { ModelSchema } from '../config/robot-schema.js';
 import { ModelSubscriber } from '../nodes/controller/model-subscriber.js';
@@ -65,6 +66,7 @@ export class LearningStack {
   readonly logDir: string;
   private serving: EnsembleDynamics | null = null;
   private planMs: number[] = [];
+  private episode = 0;
   private readonly episodeRecords: TransitionRecord[] = [];
   private readonly plansOut: string[] = [];
 
@@ -166,7 +168,8 @@ export class LearningStack {
   }
 
   /** Starts an episode's bookkeeping. */
-  beginEpisode(): void {
+  beginEpisode(episode: number): void {
+    this.episode = episode;
     this.planMs = [];
     this.episodeRecords.length = 0;
   }
@@ -174,8 +177,7 @@ export class LearningStack {
   /** Figures for the episode just run (call before refitting). */
   endEpisode(): EpisodeLearningStats {
     const sorted = [...this.planMs].sort((a, b) => a - b);
-    const q = (p: number) =>
-      sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : null;
+    const q = (p: number) => (sorted.length ? nearestRank(sorted, p) : null);
     const periodMs = this.task.dt * 1000;
     // The error of the model that acted, on what it met (before the refit that learns from it).
     const error =
@@ -185,7 +187,7 @@ export class LearningStack {
             recordsToBatch(this.episodeRecords, this.task.state.length, this.task.action.length),
           ).normalizedMse
         : null;
-    const stats: EpisodeLearningStats = {
+    return {
       modelVersion: this.models.version,
       plans: this.planMs.length,
       planningMsP50: q(0.5),
@@ -194,7 +196,6 @@ export class LearningStack {
       predictionError: error,
       transitions: this.episodeRecords.length,
     };
-    return stats;
   }
 
   /** Asks for a refit and waits until the result is in service (or rejected). */
@@ -213,9 +214,9 @@ export class LearningStack {
     return this.trainer.busy;
   }
 
-  /** Per-plan samples of the run so far, as JSON lines. */
-  takePlanLines(): string[] {
-    return this.plansOut.splice(0);
+  /** Per-plan samples since the last call, as JSON lines (each ending in a newline). */
+  takePlanLines(): string {
+    return this.plansOut.splice(0).join('');
   }
 
   async close(): Promise<void> {
@@ -230,13 +231,14 @@ export class LearningStack {
     this.planMs.push(plan.computeMs);
     this.plansOut.push(
       JSON.stringify({
+        episode: this.episode,
         stamp: plan.stamp,
         compute_ms: plan.computeMs,
         iterations: plan.iterations,
         predicted_return: plan.predictedReturn,
         return_std: plan.returnStd,
         model_version: plan.modelVersion,
-      }),
+      }) + '\n',
     );
   }
 }

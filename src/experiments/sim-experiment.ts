@@ -160,7 +160,7 @@ export async function runSimExperiment(options: SimExperimentOptions): Promise<E
       const source = episode < exploration ? 'random' : 'mpc';
       controller.setMode(source);
       controller.resetEpisode({ steps: task.episode_steps });
-      learning?.beginEpisode();
+      learning?.beginEpisode(episode);
       sim.reset();
       let total = 0;
       for (let t = 0; t < task.episode_steps; t++) {
@@ -171,13 +171,7 @@ export async function runSimExperiment(options: SimExperimentOptions): Promise<E
       const wall = (performance.now() - started) / 1000;
       const stats = learning?.endEpisode();
       if (learning) {
-        appendFileSync(
-          planLog,
-          learning
-            .takePlanLines()
-            .map((l) => `{"episode":${episode},${l.slice(1)}\n`)
-            .join(''),
-        );
+        appendFileSync(planLog, learning.takePlanLines());
         await learning.refitNow('episode end');
       }
       const metrics: EpisodeMetrics = {

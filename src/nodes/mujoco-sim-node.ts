@@ -11,6 +11,7 @@
 import { Rng } from '../math/rng.js';
 import type { ImuMsg, JointStateMsg } from '../runtime/messages.js';
 import type { Publisher, RuntimeNode, Timer } from '../runtime/node-api.js';
+import { ThrottledWarning } from '../runtime/throttled-warning.js';
 import { timeFromNanoseconds, timeFromSeconds, type TimeMsg } from '../runtime/time.js';
 import type { JointInfo } from '../sim/mujoco-simulator.js';
 import type { StepResult, TaskEnvironment } from '../tasks/task-environment.js';
@@ -85,13 +86,14 @@ export class MujocoSimNode {
   private realtimeTimer: Timer | undefined;
   /** Real time on a wall clock: node-clock seconds at sim time `wallAnchorNs` (see stampNow). */
   private wallAnchor: { seconds: number; simNs: bigint; factor: number } | null = null;
-  private warnedAt = -Infinity;
+  private readonly warnings: ThrottledWarning;
 
   constructor(
     private readonly node: RuntimeNode,
     private readonly options: MujocoSimNodeOptions,
   ) {
     this.env = options.env;
+    this.warnings = new ThrottledWarning(node.logger);
     this.rng = new Rng(options.seed);
     const names = new Set(this.env.task.state.map((s) => s.joint));
     this.joints = [...names].map((n) => this.env.sim.joint(n));
@@ -217,13 +219,9 @@ export class MujocoSimNode {
   private onCommand(data: number[]): void {
     if (!Array.isArray(data) || data.length !== this.env.actionDim || !data.every(Number.isFinite)) {
       this.stats.commandsRejected++;
-      const now = performance.now();
-      if (now - this.warnedAt > 1000) {
-        this.warnedAt = now;
-        this.node.logger.warn(
-          `rejected command: expected ${this.env.actionDim} finite values (${this.env.actionNames.join(', ')}), got ${JSON.stringify(data).slice(0, 120)}`,
-        );
-      }
+      this.warnings.warn(
+        `rejected command: expected ${this.env.actionDim} finite values (${this.env.actionNames.join(', ')}), got ${JSON.stringify(data).slice(0, 120)}`,
+      );
       return;
     }
     this.command.set(data);

@@ -5,6 +5,7 @@
  * Teleop data is logged like any other source, which is how demonstrations seed a model.
  */
 import type { RuntimeNode, Subscription } from '../runtime/node-api.js';
+import { ThrottledWarning } from '../runtime/throttled-warning.js';
 import { timeToSeconds } from '../runtime/time.js';
 import { PolicyNotReadyError, type Policy, type PolicyStatus } from './policy.js';
 
@@ -26,10 +27,11 @@ export class TeleopPolicy implements Policy {
 
   /** Takes commands from `topic` on `node`; malformed ones are counted and ignored. */
   subscribe(node: RuntimeNode, topic = 'teleop/command'): Subscription<'std_msgs/msg/Float64MultiArray'> {
+    const warnings = new ThrottledWarning(node.logger);
     return node.createSubscription('std_msgs/msg/Float64MultiArray', topic, (msg) => {
       if (!this.setCommand(msg.data, timeToSeconds(node.now()))) {
         this.rejected++;
-        node.logger.warn(
+        warnings.warn(
           `${topic}: ignored teleop command ${JSON.stringify(msg.data).slice(0, 80)} (expected ${this.options.actionDim} finite values)`,
         );
       }

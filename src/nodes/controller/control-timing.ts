@@ -4,6 +4,8 @@
  * period late, skipped ticks, or whose own work outlasted the period). Fixed-size buffers:
  * nothing is allocated per tick.
  */
+import { nearestRank } from '../../math/percentile.js';
+
 export interface ControlTimingSummary {
   ticks: number;
   rateHz: number;
@@ -70,6 +72,6 @@ export class ControlTiming {
     const view = this.sorted.subarray(0, n);
     view.set(values.subarray(0, n));
     view.sort();
-    return view[Math.min(n - 1, Math.ceil(q * n) - 1 < 0 ? 0 : Math.ceil(q * n) - 1)];
+    return nearestRank(view, q);
   }
 }

@@ -21,6 +21,7 @@ import {
   type JointStateMsg,
 } from '../../runtime/messages.js';
 import type { Publisher, RuntimeNode, Timer, TimerTick } from '../../runtime/node-api.js';
+import { ThrottledWarning } from '../../runtime/throttled-warning.js';
 import { timeFromSeconds, timeToSeconds } from '../../runtime/time.js';
 import { ActionLimiter } from './action-limiter.js';
 import { ControlTiming, type ControlTimingSummary } from './control-timing.js';
@@ -116,8 +117,7 @@ export class ControllerNode {
   private episode = 0;
   private step = 0;
   private episodeSteps: number | null = null;
-  private warnedAt = -Infinity;
-  private lastWarning = '';
+  private readonly warnings: ThrottledWarning;
 
   constructor(
     private readonly node: RuntimeNode,
@@ -126,6 +126,7 @@ export class ControllerNode {
     const { task } = options;
     if (!(options.rateHz > 0)) throw new RangeError(`control rate must be positive, got ${options.rateHz}`);
     this.period = 1 / options.rateHz;
+    this.warnings = new ThrottledWarning(node.logger);
     this.assembler = new StateAssembler(task.state);
     this.limiter = new ActionLimiter(resolveActionLimits(task, options.actionLimits ?? {}));
     [this.stateLow, this.stateHigh] = resolveStateLimits(task, options.stateLimits ?? {});
@@ -379,13 +380,8 @@ export class ControllerNode {
   }
 
   private warnThrottled(message: string): void {
-    const now = performance.now();
-    // A new kind of problem is reported at once; repeats at most once a second.
-    const kind = message.slice(0, 24);
-    if (now - this.warnedAt < 1000 && kind === this.lastWarning) return;
-    this.warnedAt = now;
-    this.lastWarning = kind;
-    this.node.logger.warn(message);
+    // A new kind of problem (by its first words) is reported at once; repeats at most once a second.
+    this.warnings.warn(message, message.slice(0, 24));
   }
 }
 

@@ -10,13 +10,16 @@
  * the node keeps running.
  */
 import type { Task } from '../../config/task-schema.js';
-import type { TransitionRecord, TransitionSource } from '../../datalog/transition-record.js';
+import {
+  TRANSITION_SOURCES,
+  type TransitionRecord,
+  type TransitionSource,
+} from '../../datalog/transition-record.js';
 import type { ControlTickMsg } from '../../runtime/messages.js';
 import type { Publisher, RuntimeNode, Timer } from '../../runtime/node-api.js';
+import { ThrottledWarning } from '../../runtime/throttled-warning.js';
 import { timeToSeconds } from '../../runtime/time.js';
 import { TaskCost } from '../../tasks/task-cost.js';
-
-const SOURCES: readonly TransitionSource[] = ['random', 'mpc', 'teleop', 'lqr', 'safe'];
 
 export interface TransitionSink {
   append(record: TransitionRecord): void;
@@ -68,13 +71,14 @@ export class DataLoggerNode {
   /** a_{t-1} of the pending tick's episode, for action-rate cost terms. */
   private previousAction: Float64Array | null = null;
   private sinceRefit = 0;
-  private warnedAt = -Infinity;
+  private readonly warnings: ThrottledWarning;
 
   constructor(
     private readonly node: RuntimeNode,
     private readonly options: DataLoggerNodeOptions,
   ) {
     this.cost = new TaskCost(options.task);
+    this.warnings = new ThrottledWarning(node.logger);
     const topics = options.topics ?? {};
     this.refitPub = node.createPublisher('std_msgs/msg/String', topics.refitRequest ?? 'refit_request');
     node.createSubscription(
@@ -108,7 +112,7 @@ export class DataLoggerNode {
     const tick = this.decode(msg);
     if (typeof tick === 'string') {
       this.stats.rejectedTicks++;
-      this.warnThrottled(`rejected control tick: ${tick}`);
+      this.warnings.warn(`rejected control tick: ${tick}`);
       return;
     }
     const prev = this.pending;
@@ -118,7 +122,7 @@ export class DataLoggerNode {
     } else {
       if (prev && !prev.terminal && (prev.episode === tick.episode || tick.step !== 0)) {
         this.stats.gaps++;
-        this.warnThrottled(
+        this.warnings.warn(
           `gap in control ticks: episode ${prev.episode} step ${prev.step} then episode ${tick.episode} step ${tick.step}; no transition logged across it`,
         );
       }
@@ -144,7 +148,7 @@ export class DataLoggerNode {
       });
     } catch (error) {
       this.stats.sinkErrors++;
-      this.warnThrottled(
+      this.warnings.warn(
         `could not log transition ${from.episode}:${from.step}: ${(error as Error).message}`,
       );
       return;
@@ -179,7 +183,8 @@ export class DataLoggerNode {
     if (typeof action === 'string') return action;
     if (!Number.isInteger(msg.episode) || msg.episode < 0) return `episode is ${String(msg.episode)}`;
     if (!Number.isInteger(msg.step) || msg.step < 0) return `step is ${String(msg.step)}`;
-    if (!SOURCES.includes(msg.source as TransitionSource)) return `source "${String(msg.source)}" is unknown`;
+    if (!(TRANSITION_SOURCES as readonly string[]).includes(msg.source))
+      return `source "${String(msg.source)}" is unknown`;
     if (!Number.isInteger(msg.model_version) || msg.model_version < 0)
       return `model_version is ${String(msg.model_version)}`;
     let stamp: number;
@@ -199,12 +204,5 @@ export class DataLoggerNode {
       source: msg.source as TransitionSource,
       modelVersion: msg.model_version,
     };
-  }
-
-  private warnThrottled(message: string): void {
-    const now = performance.now();
-    if (now - this.warnedAt < 1000) return;
-    this.warnedAt = now;
-    this.node.logger.warn(message);
   }
 }
