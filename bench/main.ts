@@ -4,6 +4,7 @@
  */
 import { printReport } from './bench-report.js';
 import { controlBenchmark } from './control-bench.js';
+import { hardwareBenchmark } from './hardware-bench.js';
 import { modelBenchmark } from './model-bench.js';
 import { plannerBenchmark } from './planner-bench.js';
 import { simBenchmark } from './sim-bench.js';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, (seconds: number) => Promise<Record<string, str
   model: modelBenchmark,
   planner: plannerBenchmark,
   control: controlBenchmark,
+  hardware: hardwareBenchmark,
 };
 
 async function main(argv: string[]): Promise<void> {

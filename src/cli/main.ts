@@ -4,12 +4,16 @@
  * errors from bad input are printed as one clear message (no stack trace) with exit code 2.
  */
 import { Command } from 'commander';
+import { registerCalibrateCommand } from './calibrate-command.js';
 import { registerConfigCommand } from './config-command.js';
+import { registerDeviceCommand } from './device-command.js';
 import { registerLogCommand } from './log-command.js';
 import { registerModelCommand } from './model-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerRunCommand } from './run-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerTasksCommand } from './tasks-command.js';
+import { registerTeleopCommand } from './teleop-command.js';
 import { reportCliError } from './cli-error.js';
 
 const program = new Command()
@@ -19,6 +23,10 @@ const program = new Command()
 
 registerTasksCommand(program);
 registerSimCommand(program);
+registerRunCommand(program);
+registerTeleopCommand(program);
+registerDeviceCommand(program);
+registerCalibrateCommand(program);
 registerConfigCommand(program);
 registerModelCommand(program);
 registerLogCommand(program);

@@ -21,6 +21,11 @@ export function hardwareDir(): string {
   return path.join(packageRoot(), 'hardware');
 }
 
+/** `<package root>/calibration`: per-robot calibration files. */
+export function calibrationDir(): string {
+  return path.join(packageRoot(), 'calibration');
+}
+
 /** Walks up from `startDir` to the first package.json whose name is mbrl-control. */
 export function findPackageRoot(startDir: string): string {
   let dir = path.resolve(startDir);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { packageRoot } from './package-paths.js';
 import { test } from 'node:test';
 import { loadRobotConfig } from './robot-loader.js';
 import { catchConfigError, taskYaml, writeTree } from './testing.js';
@@ -30,7 +31,12 @@ drivers:
   assert.equal(config.task, 'cartpole');
   assert.deepEqual(config.control.limits, { force: { min: -0.5, max: 0.5, rate_limit_per_s: 4 } });
   // Device paths are made absolute against the robot file, so the result is cwd-independent.
-  assert.deepEqual(config.drivers[0], { type: 'serial', device: path.join(root, 'devices', 'cart.yaml') });
+  // Without a calibration entry, the package's calibration/<robot>.yaml is used.
+  assert.deepEqual(config.drivers[0], {
+    type: 'serial',
+    device: path.join(root, 'devices', 'cart.yaml'),
+    calibration: path.join(packageRoot(), 'calibration', `${config.robot}.yaml`),
+  });
   assert.equal(config.drivers[1].type, 'sim');
 });
 

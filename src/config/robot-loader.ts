@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { RobotConfig } from './robot-schema.js';
 import { RobotConfigSchema } from './robot-schema.js';
+import { calibrationDir } from './package-paths.js';
 import { isTaskPath, loadTask, resolveTaskFile } from './task-loader.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -16,7 +17,8 @@ export interface RobotLoadOptions {
 
 /**
  * Reads and validates `file`, loads its task, and cross-checks the two. In the result, `task`
- * (when a path) and driver `device` paths are absolute.
+ * (when a path) and driver `device` and `calibration` paths are absolute (calibration defaults
+ * to <package>/calibration/<robot>.yaml).
  */
 export function loadRobotConfig(file: string, options: RobotLoadOptions = {}): RobotConfig {
   const source = YamlSource.read(file);
@@ -44,7 +46,15 @@ export function loadRobotConfig(file: string, options: RobotLoadOptions = {}): R
     ...config,
     task: isTaskPath(config.task) ? ref.file : config.task,
     drivers: config.drivers.map((d) =>
-      d.type === 'serial' || d.type === 'mqtt' ? { ...d, device: path.resolve(baseDir, d.device) } : d,
+      d.type === 'serial' || d.type === 'mqtt'
+        ? {
+            ...d,
+            device: path.resolve(baseDir, d.device),
+            calibration: d.calibration
+              ? path.resolve(baseDir, d.calibration)
+              : path.join(calibrationDir(), `${config.robot}.yaml`),
+          }
+        : d,
     ),
   };
 }

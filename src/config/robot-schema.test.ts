@@ -41,6 +41,11 @@ test('a minimal robot config gets every default', () => {
       refit_every_s: 0,
     },
     drivers: [],
+    teleop: {
+      rate_hz: 20,
+      timeout_s: 0.5,
+      keyboard: { keys: [], zero_key: ' ', estop_key: 'e', release_key: 'r' },
+    },
   });
 });
 

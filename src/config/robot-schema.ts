@@ -164,14 +164,17 @@ export const LoggerSchema = z.strictObject({
 export const DriverSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('serial'),
-    /** Device map YAML; relative paths are relative to the robot file. */
+    /** Device file (hardware/devices/*.yaml); relative paths are relative to the robot file. */
     device: z.string().min(1),
+    /** Calibration file; default calibration/<robot>.yaml in the package. */
+    calibration: z.string().min(1).optional(),
     /** Overrides the port in the device file (e.g. /dev/ttyUSB1). */
     port: z.string().min(1).optional(),
   }),
   z.strictObject({
     type: z.literal('mqtt'),
     device: z.string().min(1),
+    calibration: z.string().min(1).optional(),
     broker_url: z
       .url({
         protocol: /^(mqtts?|wss?|tcp|ssl)$/,
@@ -188,6 +191,48 @@ export const DriverSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A key that nudges one action by `delta` (action units) per press. */
+export const TeleopKeySchema = z.strictObject({
+  key: z.string().length(1, 'expected a single character'),
+  action: z.string().min(1),
+  delta: z.number().refine((d) => d !== 0 && Number.isFinite(d), 'delta must be finite and non-zero'),
+});
+
+/** A joystick axis driving one action: value = scale * axis (after the dead zone), clamped by the controller. */
+export const TeleopAxisSchema = z.strictObject({
+  axis: z.int().nonnegative(),
+  action: z.string().min(1),
+  scale: z.number().refine(Number.isFinite, 'expected a finite number'),
+  deadzone: z.number().min(0).lt(1).default(0.05),
+});
+
+export const TeleopSchema = z.strictObject({
+  /** How often the operator's command is republished (the controller's teleop timeout needs it fresh). */
+  rate_hz: positive.default(20),
+  /** Commands older than this are stale: the controller sends the safe action. */
+  timeout_s: positive.default(0.5),
+  keyboard: z
+    .strictObject({
+      /** Empty: a/d, j/l, z/c, u/o step actions 1-4 by a tenth of their range. */
+      keys: z.array(TeleopKeySchema).default([]),
+      zero_key: z.string().length(1).default(' '),
+      estop_key: z.string().length(1).default('e'),
+      /** Clears the e-stop. */
+      release_key: z.string().length(1).default('r'),
+    })
+    .prefault({}),
+  joy: z
+    .strictObject({
+      topic: topic.default('joy'),
+      axes: z.array(TeleopAxisSchema).default([]),
+      /** A button that must be held for axes to act (a dead-man switch); none = always live. */
+      deadman_button: z.int().nonnegative().optional(),
+      estop_button: z.int().nonnegative().optional(),
+      release_button: z.int().nonnegative().optional(),
+    })
+    .optional(),
+});
+
 export const RobotConfigSchema = z.strictObject({
   robot: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'expected a robot name ([A-Za-z][A-Za-z0-9_-]*)'),
   /** A task name (hardware/tasks/<name>.yaml) or a path relative to the robot file. */
@@ -199,6 +244,7 @@ export const RobotConfigSchema = z.strictObject({
   model: ModelSchema.prefault({}),
   logger: LoggerSchema.prefault({}),
   drivers: z.array(DriverSchema).default([]),
+  teleop: TeleopSchema.prefault({}),
 });
 
 export type RobotConfig = z.infer<typeof RobotConfigSchema>;
@@ -207,3 +253,4 @@ export type DriverConfig = RobotConfig['drivers'][number];
 export type ModelConfig = RobotConfig['model'];
 export type TrialResetConfig = z.infer<typeof TrialResetSchema>;
 export type TrialResetInput = z.input<typeof TrialResetSchema>;
+export type TeleopConfig = RobotConfig['teleop'];

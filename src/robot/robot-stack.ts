@@ -1,0 +1,274 @@
+/**
+ * A robot run composed from its config: drivers (embedded simulator in real time, serial or
+ * MQTT boards), the controller at the configured rate on the wall clock, the data logger
+ * (every tick's transition to MCAP), and for PETS the trainer and the asynchronous planner.
+ * `mbrl run` and `mbrl teleop` start one; ROS 2 launch files start the same nodes as
+ * separate processes (issue 8).
+ *
+ * PETS on a robot starts without a model unless one is given: the controller explores
+ * (random, or teleop if the operator switches mode) until the first refit is accepted, then
+ * the planner starts on that model and the controller switches to MPC by itself.
+ */
+import { join, resolve } from 'node:path';
+import type { RobotConfig } from '../config/robot-schema.js';
+import type { LoadedTask } from '../config/task-loader.js';
+import { TransitionLogWriter } from '../datalog/transition-log-writer.js';
+import { ensembleSpecForTask } from '../models/ensemble-spec-for-task.js';
+import { ControllerNode, type ControlMode } from '../nodes/controller/controller-node.js';
+import { ModelSubscriber } from '../nodes/controller/model-subscriber.js';
+import { DataLoggerNode } from '../nodes/data-logger/data-logger-node.js';
+import type { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
+import { TeleopNode } from '../nodes/teleop/teleop-node.js';
+import { TrainerNode } from '../nodes/trainer/trainer-node.js';
+import { AsyncPlanner } from '../planning/async-planner.js';
+import { loadPlannerProfile } from '../planning/planner-profile.js';
+import { AsyncMpcPolicy } from '../policies/async-mpc-policy.js';
+import type { Policy } from '../policies/policy.js';
+import { RandomPolicy } from '../policies/random-policy.js';
+import { TeleopPolicy } from '../policies/teleop-policy.js';
+import { InProcessBus } from '../runtime/in-process-bus.js';
+import { createDrivers, type RobotDriver } from './device-drivers.js';
+
+export interface RobotStackOptions {
+  config: RobotConfig;
+  task: LoadedTask;
+  /** 'teleop': operator input only (data collection); 'run': the configured controller. */
+  purpose: 'run' | 'teleop';
+  /** Overrides config.logger.dir. */
+  logDir?: string;
+  /** PETS: where refitted models go; default <logDir>/../models. */
+  modelsDir?: string;
+  seed?: number;
+  /** Keyboard for the teleop node (teleop purpose, or run with `--teleop`). */
+  keyboard?: TeleopKeyboardInput;
+  /** Receives the teleop status line. */
+  status?: (line: string) => void;
+  onQuit?: () => void;
+  /** Run: also start a teleop node so the operator can take over (mode topic 'teleop'). */
+  teleop?: boolean;
+}
+
+export interface RobotRunSummary {
+  ticks: number;
+  rateHz: number;
+  jitterP99Ms: number;
+  deadlineMisses: number;
+  safeTicks: number;
+  transitions: number;
+  logDir: string;
+  modelVersion: number;
+  drivers: { name: string; kind: string; stats: unknown }[];
+}
+
+export class RobotStack {
+  readonly bus: InProcessBus;
+  readonly controller: ControllerNode;
+  readonly logger: DataLoggerNode;
+  readonly drivers: RobotDriver[];
+  readonly teleop: TeleopNode | null;
+  readonly trainer: TrainerNode | null;
+  readonly logDir: string;
+  private planner: AsyncPlanner | null = null;
+  private readonly models: ModelSubscriber | null;
+  private started = false;
+  private readonly writer: TransitionLogWriter;
+
+  private constructor(
+    private readonly options: RobotStackOptions,
+    parts: {
+      bus: InProcessBus;
+      writer: TransitionLogWriter;
+      drivers: RobotDriver[];
+      logDir: string;
+    },
+  ) {
+    const { config, task } = options;
+    const t = task.task;
+    const { bus, writer, drivers } = parts;
+    this.bus = bus;
+    this.drivers = drivers;
+    this.writer = writer;
+    this.logDir = parts.logDir;
+    const seed = options.seed ?? 1;
+    const actionDim = t.action.length;
+    const teleopPolicy = new TeleopPolicy({ actionDim, timeoutSeconds: config.teleop.timeout_s });
+    const policies: Partial<Record<Exclude<ControlMode, 'stop'>, Policy>> = { teleop: teleopPolicy };
+    let mode: ControlMode = 'teleop';
+    let mpc: AsyncMpcPolicy | null = null;
+    const controllerConfig = config.controller;
+    if (options.purpose === 'run') {
+      if (controllerConfig.type === 'random' || controllerConfig.type === 'pets') {
+        policies.random = new RandomPolicy({
+          low: t.action.map((a) => a.min),
+          high: t.action.map((a) => a.max),
+          seed,
+          smoothing: controllerConfig.type === 'random' ? controllerConfig.smoothing : 0.5,
+        });
+        mode = 'random';
+      }
+      if (controllerConfig.type === 'pets') {
+        mpc = new AsyncMpcPolicy({ actionDim, maxPlanAgeSeconds: Math.max(0.2, 5 / config.control.rate_hz) });
+        policies.mpc = mpc;
+      }
+      if (controllerConfig.type === 'lqr-flm')
+        throw new Error(
+          'controller lqr-flm is run trial by trial: use `mbrl sim --controller lqr-flm` (hardware trials through `mbrl run` are not implemented yet)',
+        );
+    }
+    const controllerNode = bus.createNode('controller');
+    teleopPolicy.subscribe(controllerNode);
+    this.controller = new ControllerNode(controllerNode, {
+      task: t,
+      policies,
+      mode,
+      rateHz: config.control.rate_hz,
+      staleTimeoutSeconds: config.control.stale_timeout_s,
+      safeAction: config.control.safe_action,
+      actionLimits: config.control.limits,
+      topics: {
+        jointStates: config.topics.joint_states,
+        command: config.topics.command,
+        estop: config.topics.estop,
+        mode: config.topics.mode,
+        diagnostics: config.topics.diagnostics,
+      },
+    });
+    const refits = options.purpose === 'run' && controllerConfig.type === 'pets';
+    this.logger = new DataLoggerNode(bus.createNode('data_logger'), {
+      task: t,
+      sink: writer,
+      refitEveryTransitions: refits ? config.logger.refit_every_transitions : 0,
+      refitEverySeconds: refits ? config.logger.refit_every_s : 0,
+    });
+    this.teleop =
+      options.purpose === 'teleop' || options.teleop
+        ? new TeleopNode(bus.createNode('teleop'), {
+            task: t,
+            config: config.teleop,
+            input: options.keyboard,
+            status: options.status,
+            onQuit: options.onQuit,
+            topics: { estop: config.topics.estop, mode: config.topics.mode },
+          })
+        : null;
+    if (refits && mpc) {
+      const model = config.model;
+      const modelsDir = options.modelsDir ?? join(this.logDir, '..', 'models');
+      this.trainer = new TrainerNode(bus.createNode('trainer'), {
+        spec: ensembleSpecForTask(t, model),
+        hyper: {
+          epochs: model.epochs,
+          batchSize: model.batch_size,
+          learningRate: model.learning_rate,
+          weightDecay: model.weight_decay,
+          patience: 5,
+          improvementThreshold: 0.01,
+          bootstrap: true,
+        },
+        elites: model.elites,
+        holdoutRatio: model.holdout_ratio,
+        seed: seed + 1000,
+        modelsDir,
+        warmStart: true,
+        data: { kind: 'log', dir: this.logDir, beforeLoad: () => writer.flush() },
+        minTransitions: Math.min(200, config.logger.refit_every_transitions || 200),
+      });
+      const policy = mpc;
+      this.models = new ModelSubscriber(bus.createNode('model_subscriber'), {
+        install: async ({ dir, version }) => this.installModel(policy, dir, version),
+      });
+    } else {
+      this.trainer = null;
+      this.models = null;
+    }
+  }
+
+  static async create(options: RobotStackOptions): Promise<RobotStack> {
+    const { config, task } = options;
+    const t = task.task;
+    const logDir = resolve(options.logDir ?? config.logger.dir);
+    const bus = new InProcessBus();
+    // Drivers first: their files are validated before the log is opened or a thread started.
+    const drivers = await createDrivers({
+      bus,
+      config,
+      task,
+      seed: options.seed ?? 1,
+      topics: { jointStates: config.topics.joint_states, command: config.topics.command },
+    });
+    const writer = await TransitionLogWriter.open({
+      dir: logDir,
+      task: {
+        name: t.name,
+        stateNames: t.state.map((s) => s.name),
+        actionNames: t.action.map((a) => a.name),
+      },
+      flushIntervalS: config.logger.flush_interval_s,
+      rotateBytes: config.logger.rotate_bytes,
+    });
+    return new RobotStack(options, { bus, writer, drivers, logDir });
+  }
+
+  get modelVersion(): number {
+    return this.models?.version ?? 0;
+  }
+
+  /** Starts drivers, the teleop input and the control loop (one long episode). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const d of this.drivers) d.start();
+    this.teleop?.start();
+    this.controller.resetEpisode();
+  }
+
+  /**
+   * Puts the controller in stop (safe action), closes drivers (each sends its safe command),
+   * stops the planner and trainer and closes the log (flushing every transition).
+   */
+  async stop(): Promise<RobotRunSummary> {
+    this.controller.setMode('stop');
+    const timing = this.controller.timingSummary();
+    this.teleop?.destroy();
+    this.controller.destroy();
+    const driverStats = this.drivers.map((d) => ({ name: d.name, kind: d.kind, stats: d.stats() }));
+    for (const d of this.drivers) await d.close();
+    this.logger.destroy();
+    await this.trainer?.close();
+    await this.planner?.stop();
+    await this.writer.close();
+    await this.bus.shutdown();
+    return {
+      ticks: timing.ticks,
+      rateHz: timing.rateHz,
+      jitterP99Ms: timing.jitterP99Ms,
+      deadlineMisses: timing.deadlineMisses,
+      safeTicks: this.controller.stats.safeTicks,
+      transitions: this.logger.stats.transitions,
+      logDir: this.logDir,
+      modelVersion: this.modelVersion,
+      drivers: driverStats,
+    };
+  }
+
+  private async installModel(policy: AsyncMpcPolicy, dir: string, version: number): Promise<void> {
+    if (!this.planner) {
+      const { task, config } = this.options;
+      const planner = new AsyncPlanner({
+        taskFile: task.file,
+        profile: loadPlannerProfile(task.task.name, 'realtime'),
+        model: { kind: 'artifact', dir, version },
+        seed: (this.options.seed ?? 1) + 2000,
+        budgetMs: 1000 / config.control.rate_hz,
+        backend: config.model.backend,
+      });
+      await planner.ready;
+      this.planner = planner;
+      policy.attach(planner);
+      // The first model is what exploration was for: hand over to MPC unless the operator took over.
+      if (this.controller.mode === 'random') this.controller.setMode('mpc');
+      return;
+    }
+    this.planner.setModel({ kind: 'artifact', dir, version });
+  }
+}
