@@ -5,20 +5,20 @@
  * file (version bumped, date set, comments kept). The drivers' watchdogs keep sending the
  * safe command meanwhile, so nothing moves.
  */
+import { copyFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadDeviceConfig } from '../config/device-loader.js';
 import { loadRobotConfig } from '../config/robot-loader.js';
 import { loadTask } from '../config/task-loader.js';
 import type { Task } from '../config/task-schema.js';
-import { Calibration } from '../hardware/calibration/calibration.js';
+import { CalibrationError } from '../hardware/calibration/calibration-error.js';
 import { writeCalibrationFile, zeroCalibration } from '../hardware/calibration/zero-calibration.js';
-import { DeviceMapping } from '../hardware/device-mapping.js';
 import { MqttDriverNode } from '../nodes/drivers/mqtt-driver-node.js';
 import { SerialDriverNode } from '../nodes/drivers/serial-driver-node.js';
+import { isHardwareDriver, loadDriverFiles } from '../robot/driver-files.js';
 import { InProcessBus } from '../runtime/in-process-bus.js';
 import { setLogSink, stderrSink } from '../runtime/logger.js';
-import { parseInteger, parseNonNegative } from './parse-number.js';
+import { parseNonNegative, parsePositiveInteger } from './parse-number.js';
 
 interface ZeroOptions {
   config: string;
@@ -35,7 +35,7 @@ export function registerCalibrateCommand(program: Command): void {
     .command('zero')
     .description('record samples at a held pose and write the joint zero offsets to the calibration file')
     .requiredOption('--config <file>', 'robot config whose serial/MQTT drivers to calibrate')
-    .option('--samples <n>', 'samples to average', parseInteger, 100)
+    .option('--samples <n>', 'samples to average (at least 10)', parsePositiveInteger, 100)
     .option('--pose <joint=value,...>', 'the held pose in SI (default: the task start pose)', parsePose)
     .option(
       '--timeout <s>',
@@ -50,15 +50,17 @@ export function registerCalibrateCommand(program: Command): void {
       const config = loadRobotConfig(opts.config);
       const { task } = loadTask(config.task);
       const pose = opts.pose ?? startPose(task);
-      const hardware = config.drivers.filter((d) => d.type === 'serial' || d.type === 'mqtt');
+      const hardware = config.drivers.filter(isHardwareDriver);
       if (hardware.length === 0)
         throw new RangeError(
           `${opts.config}: no serial or MQTT drivers to calibrate (the simulator needs none)`,
         );
       for (const driver of hardware) {
-        const device = loadDeviceConfig(driver.device);
-        const calibration = Calibration.load(driver.calibration ?? '');
-        const mapping = DeviceMapping.create({ device, calibration, deviceFile: driver.device, task });
+        const { device, calibration, mapping } = loadDriverFiles(
+          driver,
+          config.drivers.indexOf(driver),
+          task,
+        );
         const samples: Float64Array[] = [];
         const bus = new InProcessBus();
         const node = bus.createNode('calibrate_zero');
@@ -90,8 +92,13 @@ export function registerCalibrateCommand(program: Command): void {
         await running.close();
         await bus.shutdown();
         if (samples.length < opts.samples)
-          throw new Error(
+          throw new CalibrationError(
             `${device.device}: got ${samples.length} of ${opts.samples} samples in ${opts.timeout} s (is the board connected and sending?)`,
+          );
+        const unknown = Object.keys(pose).filter((j) => !mapping.jointNames.includes(j));
+        if (opts.pose && unknown.length > 0)
+          throw new CalibrationError(
+            `${device.device}: --pose names joints the device does not have: ${unknown.join(', ')} (it has ${mapping.jointNames.join(', ')})`,
           );
         const joints = mapping.jointNames.filter((j) => j in pose);
         const { config: next, offsets } = zeroCalibration({
@@ -107,6 +114,8 @@ export function registerCalibrateCommand(program: Command): void {
           );
         if (opts.dryRun) continue;
         const out = opts.out ?? calibration.file;
+        // A new file starts as a copy of the old one, so its comments and layout survive the edit.
+        if (out !== calibration.file && !existsSync(out)) copyFileSync(calibration.file, out);
         writeCalibrationFile(out, next);
         process.stdout.write(`wrote ${out} (version ${next.version}, ${next.date})\n`);
       }

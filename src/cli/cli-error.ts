@@ -3,6 +3,7 @@
  * name the file, field or value), the stack for internal failures. Returns the exit code.
  */
 import { ConfigError } from '../config/config-error.js';
+import { CalibrationError } from '../hardware/calibration/calibration-error.js';
 import { ModelArtifactError } from '../models/model-artifact.js';
 import { MujocoModelError } from '../sim/mujoco-model-error.js';
 
@@ -11,6 +12,7 @@ export function reportCliError(error: unknown): number {
     error instanceof ConfigError ||
     error instanceof MujocoModelError ||
     error instanceof ModelArtifactError ||
+    error instanceof CalibrationError ||
     error instanceof RangeError
   ) {
     process.stderr.write(`mbrl: ${error.message}\n`);

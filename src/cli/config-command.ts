@@ -1,14 +1,28 @@
-/** `mbrl config validate FILE`: check a robot config and print it with defaults filled in. */
+/**
+ * `mbrl config validate FILE`: check a robot config and everything it refers to (task, device
+ * and calibration files of each driver, the PETS planner profile) without starting anything;
+ * print the config with defaults filled in.
+ */
 import type { Command } from 'commander';
 import { loadRobotConfig } from '../config/robot-loader.js';
+import { loadTask } from '../config/task-loader.js';
+import { robotPlannerProfile } from '../planning/robot-planner-profile.js';
+import { isHardwareDriver, loadDriverFiles } from '../robot/driver-files.js';
 
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('robot configuration files');
   config
     .command('validate <file>')
-    .description('validate a robot config (and the task it names); print it with defaults as JSON')
+    .description(
+      'validate a robot config, its task, device and calibration files and planner profile; print it with defaults as JSON',
+    )
     .action((file: string) => {
       const robot = loadRobotConfig(file);
+      const { task } = loadTask(robot.task);
+      robot.drivers.forEach((driver, index) => {
+        if (isHardwareDriver(driver)) loadDriverFiles(driver, index, task);
+      });
+      if (robot.controller.type === 'pets') robotPlannerProfile(task.name, robot.controller);
       process.stdout.write(JSON.stringify(robot, null, 2) + '\n');
     });
 }

@@ -14,3 +14,9 @@ export function parseNonNegative(value: string): number {
     throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
   return n;
 }
+
+export function parsePositiveInteger(value: string): number {
+  const n = parseInteger(value);
+  if (n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}

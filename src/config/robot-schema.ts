@@ -93,22 +93,30 @@ export const ControllerSchema = z.discriminatedUnion('type', [
     /** First-order low-pass on the random action: a = s a_prev + (1 - s) noise. */
     smoothing: z.number().min(0).lt(1).default(0),
   }),
+  /**
+   * PETS plans with a planner profile of the task (hardware/planners/<task>.yaml: budgets
+   * timed with their ensemble size); the fields here override the profile's when given.
+   */
   z
     .strictObject({
       type: z.literal('pets'),
-      optimizer: z.enum(['cem', 'icem', 'mppi', 'random_shooting']).default('cem'),
-      horizon: positiveInt.default(30),
-      population: positiveInt.default(400),
-      iterations: positiveInt.default(5),
-      elites: positiveInt.default(40),
-      particles: positiveInt.default(20),
-      propagation: z.enum(['ts1', 'tsinf', 'expectation']).default('tsinf'),
-      objective: z.enum(['expected', 'pessimistic', 'optimistic', 'posterior_sampling']).default('expected'),
+      profile: z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]*$/, 'expected a profile name')
+        .default('realtime'),
+      optimizer: z.enum(['cem', 'icem', 'mppi', 'random_shooting']).optional(),
+      horizon: positiveInt.optional(),
+      population: positiveInt.optional(),
+      iterations: positiveInt.optional(),
+      elites: positiveInt.optional(),
+      particles: positiveInt.optional(),
+      propagation: z.enum(['ts1', 'tsinf', 'expectation']).optional(),
+      objective: z.enum(['expected', 'pessimistic', 'optimistic', 'posterior_sampling']).optional(),
       /** Weight of the cost spread in the pessimistic/optimistic objectives; the objective sets the sign. */
-      risk_k: nonNegative.default(1),
+      risk_k: nonNegative.optional(),
     })
     .superRefine((pets, ctx) => {
-      if (pets.elites > pets.population)
+      if (pets.elites !== undefined && pets.population !== undefined && pets.elites > pets.population)
         ctx.addIssue({
           code: 'custom',
           path: ['elites'],
@@ -249,6 +257,7 @@ export const RobotConfigSchema = z.strictObject({
 
 export type RobotConfig = z.infer<typeof RobotConfigSchema>;
 export type ControllerConfig = RobotConfig['controller'];
+export type PetsControllerConfig = Extract<ControllerConfig, { type: 'pets' }>;
 export type DriverConfig = RobotConfig['drivers'][number];
 export type ModelConfig = RobotConfig['model'];
 export type TrialResetConfig = z.infer<typeof TrialResetSchema>;

@@ -53,9 +53,12 @@ export class SerialLink {
     port.on('error', (err: Error) => this.lost(port, err.message));
     port.on('close', (err?: Error) => this.lost(port, err?.message ?? 'port closed'));
     port.open((err) => {
-      if (this.port !== port) return;
-      if (err) return this.lost(port, err.message);
-      if (this.closing) return port.close();
+      if (err) {
+        if (this.port === port) this.lost(port, err.message);
+        return;
+      }
+      // close() ran (or the port was replaced) while this open was in flight: do not leak it.
+      if (this.port !== port || this.closing) return port.close();
       this.opened = true;
       this.backoff.reset();
       this.options.onOpen();

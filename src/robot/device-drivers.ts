@@ -6,16 +6,13 @@
  */
 import type { DriverConfig, RobotConfig } from '../config/robot-schema.js';
 import type { LoadedTask } from '../config/task-loader.js';
-import { loadDeviceConfig } from '../config/device-loader.js';
-import { ConfigError } from '../config/config-error.js';
-import { Calibration } from '../hardware/calibration/calibration.js';
-import { DeviceMapping } from '../hardware/device-mapping.js';
 import { MqttDriverNode } from '../nodes/drivers/mqtt-driver-node.js';
 import type { DriverStats } from '../nodes/drivers/driver-diagnostics.js';
 import { SerialDriverNode } from '../nodes/drivers/serial-driver-node.js';
 import { MujocoSimNode } from '../nodes/mujoco-sim-node.js';
 import type { InProcessBus } from '../runtime/in-process-bus.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
+import { loadDriverFiles } from './driver-files.js';
 
 /** One started-or-startable driver, whatever its kind. */
 export interface RobotDriver {
@@ -91,16 +88,7 @@ function planDriver(
       };
     };
   }
-  const device = loadDeviceConfig(driver.device);
-  if (device.transport !== driver.type)
-    throw new ConfigError(driver.device, [
-      {
-        path: ['transport'],
-        message: `drivers[${index}] is a ${driver.type} driver but this device is ${device.transport}`,
-      },
-    ]);
-  const calibration = Calibration.load(driver.calibration ?? '');
-  const mapping = DeviceMapping.create({ device, calibration, deviceFile: driver.device, task: task.task });
+  const { device, mapping } = loadDriverFiles(driver, index, task.task);
   if (device.transport === 'serial' && driver.type === 'serial') {
     return async () => {
       const node = new SerialDriverNode(bus.createNode(name), { device, mapping, port: driver.port, topics });

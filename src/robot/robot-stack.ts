@@ -21,7 +21,8 @@ import type { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
 import { TeleopNode } from '../nodes/teleop/teleop-node.js';
 import { TrainerNode } from '../nodes/trainer/trainer-node.js';
 import { AsyncPlanner } from '../planning/async-planner.js';
-import { loadPlannerProfile } from '../planning/planner-profile.js';
+import type { PlannerProfile } from '../planning/planner-profile.js';
+import { robotPlannerProfile } from '../planning/robot-planner-profile.js';
 import { AsyncMpcPolicy } from '../policies/async-mpc-policy.js';
 import type { Policy } from '../policies/policy.js';
 import { RandomPolicy } from '../policies/random-policy.js';
@@ -69,6 +70,8 @@ export class RobotStack {
   readonly trainer: TrainerNode | null;
   readonly logDir: string;
   private planner: AsyncPlanner | null = null;
+  /** PETS: the planner profile the run plans with (the config's overrides applied). */
+  private profile: PlannerProfile | null = null;
   private readonly models: ModelSubscriber | null;
   private started = false;
   private readonly writer: TransitionLogWriter;
@@ -96,6 +99,7 @@ export class RobotStack {
     let mode: ControlMode = 'teleop';
     let mpc: AsyncMpcPolicy | null = null;
     const controllerConfig = config.controller;
+    const pets = options.purpose === 'run' && controllerConfig.type === 'pets' ? controllerConfig : null;
     if (options.purpose === 'run') {
       if (controllerConfig.type === 'random' || controllerConfig.type === 'pets') {
         policies.random = new RandomPolicy({
@@ -106,7 +110,9 @@ export class RobotStack {
         });
         mode = 'random';
       }
-      if (controllerConfig.type === 'pets') {
+      if (pets) {
+        // Loaded now so a bad profile or override stops the run before it starts.
+        this.profile = robotPlannerProfile(t.name, pets);
         mpc = new AsyncMpcPolicy({ actionDim, maxPlanAgeSeconds: Math.max(0.2, 5 / config.control.rate_hz) });
         policies.mpc = mpc;
       }
@@ -133,7 +139,7 @@ export class RobotStack {
         diagnostics: config.topics.diagnostics,
       },
     });
-    const refits = options.purpose === 'run' && controllerConfig.type === 'pets';
+    const refits = pets !== null;
     this.logger = new DataLoggerNode(bus.createNode('data_logger'), {
       task: t,
       sink: writer,
@@ -151,8 +157,17 @@ export class RobotStack {
             topics: { estop: config.topics.estop, mode: config.topics.mode },
           })
         : null;
-    if (refits && mpc) {
+    if (pets && mpc && this.profile) {
       const model = config.model;
+      const e = this.profile.ensemble;
+      if (
+        e.members !== model.members ||
+        e.hidden_layers !== model.hidden_layers ||
+        e.hidden_units !== model.hidden_units
+      )
+        controllerNode.logger.warn(
+          `model ${model.members} x ${model.hidden_layers}x${model.hidden_units} differs from the ${e.members} x ${e.hidden_layers}x${e.hidden_units} planner profile "${pets.profile}" was timed with: plans may miss the ${(1000 / config.control.rate_hz).toFixed(0)} ms period`,
+        );
       const modelsDir = options.modelsDir ?? join(this.logDir, '..', 'models');
       this.trainer = new TrainerNode(bus.createNode('trainer'), {
         spec: ensembleSpecForTask(t, model),
@@ -174,8 +189,9 @@ export class RobotStack {
         minTransitions: Math.min(200, config.logger.refit_every_transitions || 200),
       });
       const policy = mpc;
+      const profile = this.profile;
       this.models = new ModelSubscriber(bus.createNode('model_subscriber'), {
-        install: async ({ dir, version }) => this.installModel(policy, dir, version),
+        install: async ({ dir, version }) => this.installModel(policy, profile, dir, version),
       });
     } else {
       this.trainer = null;
@@ -231,7 +247,12 @@ export class RobotStack {
     const timing = this.controller.timingSummary();
     this.teleop?.destroy();
     this.controller.destroy();
-    const driverStats = this.drivers.map((d) => ({ name: d.name, kind: d.kind, stats: d.stats() }));
+    // A snapshot while running: closing marks drivers disconnected and counts the final safe command.
+    const driverStats = this.drivers.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      stats: structuredClone(d.stats()),
+    }));
     for (const d of this.drivers) await d.close();
     this.logger.destroy();
     await this.trainer?.close();
@@ -251,12 +272,17 @@ export class RobotStack {
     };
   }
 
-  private async installModel(policy: AsyncMpcPolicy, dir: string, version: number): Promise<void> {
+  private async installModel(
+    policy: AsyncMpcPolicy,
+    profile: PlannerProfile,
+    dir: string,
+    version: number,
+  ): Promise<void> {
     if (!this.planner) {
       const { task, config } = this.options;
       const planner = new AsyncPlanner({
         taskFile: task.file,
-        profile: loadPlannerProfile(task.task.name, 'realtime'),
+        profile,
         model: { kind: 'artifact', dir, version },
         seed: (this.options.seed ?? 1) + 2000,
         budgetMs: 1000 / config.control.rate_hz,

@@ -3,6 +3,7 @@
  * known pose (the cart-pole's pole hanging at rest), and rewriting the calibration file in
  * place without losing the comments that explain its numbers.
  */
+import { CalibrationError } from './calibration-error.js';
 import {
   closeSync,
   fsyncSync,
@@ -55,45 +56,51 @@ export function zeroCalibration(options: ZeroCalibrationOptions): ZeroCalibratio
   const minSamples = options.minSamples ?? 10;
   const maxStd = options.maxStd ?? 0.01;
   const joints = options.joints ?? Object.keys(pose);
-  if (joints.length === 0) throw new Error('no joints to zero (give a pose for at least one joint)');
+  if (joints.length === 0)
+    throw new CalibrationError('no joints to zero (give a pose for at least one joint)');
   if (rawSamples.length < minSamples)
-    throw new Error(`zero calibration needs at least ${minSamples} samples, got ${rawSamples.length}`);
+    throw new CalibrationError(
+      `zero calibration needs at least ${minSamples} samples, got ${rawSamples.length}`,
+    );
 
   // A non-finite value anywhere means a broken frame; none of that sample can be trusted.
   rawSamples.forEach((sample, k) => {
     if (sample.length !== mapping.sensorFields.length)
-      throw new Error(`sample ${k} has ${sample.length} values, expected ${mapping.sensorFields.length}`);
+      throw new CalibrationError(
+        `sample ${k} has ${sample.length} values, expected ${mapping.sensorFields.length}`,
+      );
     for (let i = 0; i < sample.length; i++)
       if (!Number.isFinite(sample[i]))
-        throw new Error(`sample ${k} is not finite (${mapping.sensorFields[i]} = ${sample[i]})`);
+        throw new CalibrationError(`sample ${k} is not finite (${mapping.sensorFields[i]} = ${sample[i]})`);
   });
 
   const offsets: ZeroCalibrationResult['offsets'] = {};
   for (const joint of joints) {
     if (!Object.hasOwn(pose, joint) || !Number.isFinite(pose[joint]))
-      throw new Error(
+      throw new CalibrationError(
         `no finite pose given for joint "${joint}" (pose has: ${Object.keys(pose).join(', ')})`,
       );
     const fieldName = mapping.jointFields(joint)?.position;
     if (fieldName === undefined)
-      throw new Error(
+      throw new CalibrationError(
         `joint "${joint}" is not published by the device (joints: ${mapping.jointNames.join(', ')})`,
       );
     const field = { name: fieldName, index: mapping.sensorFields.indexOf(fieldName) };
     const conv = calibration.sensor(field.name);
-    if (!conv) throw new Error(`no calibration for sensor field "${field.name}" in ${calibration.file}`);
+    if (!conv)
+      throw new CalibrationError(`no calibration for sensor field "${field.name}" in ${calibration.file}`);
 
     const values = rawSamples.map((sample, k) => {
       const value = conv.forward(sample[field.index]);
       if (!Number.isFinite(value))
-        throw new Error(
+        throw new CalibrationError(
           `sample ${k} of joint "${joint}" calibrates to ${value} (raw ${sample[field.index]})`,
         );
       return value;
     });
     const { mean, std } = meanStd(values);
     if (!(std <= maxStd))
-      throw new Error(
+      throw new CalibrationError(
         `joint "${joint}" moved while sampling: std of its position ${std.toPrecision(3)} > ${maxStd} ` +
           `(hold it still at the pose and retry)`,
       );
