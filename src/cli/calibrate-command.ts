@@ -55,6 +55,16 @@ export function registerCalibrateCommand(program: Command): void {
         throw new RangeError(
           `${opts.config}: no serial or MQTT drivers to calibrate (the simulator needs none)`,
         );
+      if (opts.out && hardware.length > 1)
+        throw new CalibrationError(
+          `--out writes one file but ${opts.config} has ${hardware.length} hardware drivers; leave --out out to rewrite each driver's calibration file`,
+        );
+      const poseText = Object.entries(pose)
+        .map(([joint, value]) => `${joint}=${value}`)
+        .join(', ');
+      process.stderr.write(
+        `zeroing at ${poseText}${opts.pose ? '' : ' (the task start pose; give --pose for another)'}: hold the robot there, still\n`,
+      );
       for (const driver of hardware) {
         const { device, calibration, mapping } = loadDriverFiles(
           driver,

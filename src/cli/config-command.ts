@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { loadRobotConfig } from '../config/robot-loader.js';
 import { loadTask } from '../config/task-loader.js';
+import { redactUrl } from '../nodes/drivers/mqtt-credentials.js';
 import { robotPlannerProfile } from '../planning/robot-planner-profile.js';
 import { isHardwareDriver, loadDriverFiles } from '../robot/driver-files.js';
 
@@ -23,6 +24,13 @@ export function registerConfigCommand(program: Command): void {
         if (isHardwareDriver(driver)) loadDriverFiles(driver, index, task);
       });
       if (robot.controller.type === 'pets') robotPlannerProfile(task.name, robot.controller);
-      process.stdout.write(JSON.stringify(robot, null, 2) + '\n');
+      // Broker URLs may carry user:password; never print them.
+      const printable = {
+        ...robot,
+        drivers: robot.drivers.map((d) =>
+          d.type === 'mqtt' && d.broker_url ? { ...d, broker_url: redactUrl(d.broker_url) } : d,
+        ),
+      };
+      process.stdout.write(JSON.stringify(printable, null, 2) + '\n');
     });
 }

@@ -12,6 +12,7 @@ import { loadTask } from '../config/task-loader.js';
 import type { DeviceConfig } from '../config/device-schema.js';
 import { Calibration } from '../hardware/calibration/calibration.js';
 import { DeviceMapping } from '../hardware/device-mapping.js';
+import { checkWireProtocol } from '../robot/driver-files.js';
 import { VirtualMqttDevice } from '../virtual-devices/virtual-mqtt-device.js';
 import { VirtualSerialDevice } from '../virtual-devices/virtual-serial-device.js';
 import { parseInteger, parseNonNegative } from './parse-number.js';
@@ -92,9 +93,7 @@ export function registerDeviceCommand(program: Command): void {
         deviceFile: file,
       });
       board.start();
-      process.stderr.write(
-        `mbrl device mqtt: ${config.device} on ${opts.broker ?? config.mqtt.broker_url}\n`,
-      );
+      process.stderr.write(`mbrl device mqtt: ${config.device} on ${board.url}\n`);
       await untilStopped(opts.seconds);
       await board.close();
     });
@@ -103,6 +102,7 @@ export function registerDeviceCommand(program: Command): void {
 function load(opts: DeviceOptions, transport: 'serial' | 'mqtt') {
   const file = resolveDeviceFile(opts.device ?? `cartpole-${transport}`);
   const config: DeviceConfig = loadDeviceConfig(file);
+  checkWireProtocol(config, file);
   const calibrationFile =
     opts.calibration ?? join(calibrationDir(), `${config.device.replace(/-[^-]*$/, '')}.yaml`);
   const task = loadTask(opts.task);

@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { loadRobotConfig } from '../config/robot-loader.js';
 import { loadTask } from '../config/task-loader.js';
 import { RobotStack, type RobotRunSummary } from '../robot/robot-stack.js';
+import { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
+import { StatusLine } from '../nodes/teleop/status-line.js';
 import { setLogSink, stderrSink } from '../runtime/logger.js';
 import { parseInteger, parseNonNegative } from './parse-number.js';
 import { untilStopped } from './until-stopped.js';
@@ -31,12 +33,18 @@ export function registerRunCommand(program: Command): void {
     .option('--seconds <s>', 'stop after this long (default: until Ctrl-C / SIGTERM)', parseNonNegative)
     .option('--log-dir <dir>', 'transition log directory (overrides logger.dir)')
     .option('--seed <s>', 'random seed', parseInteger, 1)
-    .option('--teleop', 'also read the keyboard so an operator can take over (switch with the mode topic)')
+    .option(
+      '--teleop',
+      'also read the keyboard: the operator can drive (t: teleop mode), hand back (m: mpc, x: random), stop (s) and e-stop (e)',
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (opts: RunOptions) => {
       setLogSink(stderrSink);
       const config = loadRobotConfig(opts.config);
       const task = loadTask(config.task);
+      const statusLine = opts.teleop ? new StatusLine({ stream: process.stderr }) : null;
+      let quit: () => void = () => undefined;
+      const quitRequested = new Promise<void>((resolve) => (quit = resolve));
       const stack = await RobotStack.create({
         config,
         task,
@@ -44,20 +52,28 @@ export function registerRunCommand(program: Command): void {
         logDir: opts.logDir,
         seed: opts.seed,
         teleop: opts.teleop,
+        keyboard: opts.teleop ? new TeleopKeyboardInput({ stream: process.stdin }) : undefined,
+        status: statusLine?.update,
+        onQuit: () => quit(),
       });
       stack.start();
       process.stderr.write(
         `mbrl run: ${config.robot} (${task.task.name}) at ${config.control.rate_hz} Hz, controller ${config.controller.type}, logging to ${stack.logDir}\n`,
       );
-      const status = setInterval(() => process.stderr.write(statusLine(stack) + '\n'), 5000);
-      await untilStopped(opts.seconds);
+      // With the keyboard, the teleop status line is the display; without, a line every 5 s.
+      const status = statusLine
+        ? undefined
+        : setInterval(() => process.stderr.write(runStatus(stack) + '\n'), 5000);
+      await untilStopped(opts.seconds, quitRequested);
       clearInterval(status);
       const summary = await stack.stop();
+      statusLine?.done();
+      if (opts.teleop) process.stdin.pause();
       process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     });
 }
 
-function statusLine(stack: RobotStack): string {
+function runStatus(stack: RobotStack): string {
   const c = stack.controller;
   const drivers = stack.drivers
     .map((d) => {

@@ -54,7 +54,7 @@ export function registerTeleopCommand(program: Command): void {
         onQuit: () => quit(),
       });
       stack.start();
-      await Promise.race([untilStopped(opts.seconds), quitRequested]);
+      await untilStopped(opts.seconds, quitRequested);
       const summary = await stack.stop();
       status.done();
       process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));

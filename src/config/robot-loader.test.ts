@@ -111,3 +111,23 @@ test('a missing robot file names the file', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('teleop keys and joystick axes naming an unknown action are rejected at their lines', () => {
+  const { file, tasksDir } = tree(`robot: cart
+task: cartpole
+controller: { type: teleop }
+teleop:
+  keyboard:
+    keys: [{ key: k, action: forse, delta: 0.1 }]
+  joy:
+    axes: [{ axis: 0, action: force, scale: 1 }, { axis: 1, action: torque, scale: 1 }]
+`);
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.equal(
+    err.message,
+    [
+      `${file}:6:30: teleop.keyboard.keys[0].action: unknown action "forse" (task "cartpole" has actions: force)`,
+      `${file}:8:69: teleop.joy.axes[1].action: unknown action "torque" (task "cartpole" has actions: force)`,
+    ].join('\n'),
+  );
+});

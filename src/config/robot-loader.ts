@@ -42,6 +42,24 @@ export function loadRobotConfig(file: string, options: RobotLoadOptions = {}): R
       })),
     );
 
+  // Teleop maps name actions too; a typo must stop the run here, at its line, not at start.
+  const teleopIssues = [
+    ...config.teleop.keyboard.keys.map((k, i) => ({
+      name: k.action,
+      path: ['teleop', 'keyboard', 'keys', i, 'action'],
+    })),
+    ...(config.teleop.joy?.axes ?? []).map((a, i) => ({
+      name: a.action,
+      path: ['teleop', 'joy', 'axes', i, 'action'],
+    })),
+  ]
+    .filter(({ name }) => !actions.includes(name))
+    .map(({ name, path }) => ({
+      path,
+      message: `unknown action ${JSON.stringify(name)} (task "${task.name}" has actions: ${actions.join(', ')})`,
+    }));
+  if (teleopIssues.length > 0) throw source.error(teleopIssues);
+
   return {
     ...config,
     task: isTaskPath(config.task) ? ref.file : config.task,

@@ -44,7 +44,13 @@ test('a minimal robot config gets every default', () => {
     teleop: {
       rate_hz: 20,
       timeout_s: 0.5,
-      keyboard: { keys: [], zero_key: ' ', estop_key: 'e', release_key: 'r' },
+      keyboard: {
+        keys: [],
+        zero_key: ' ',
+        estop_key: 'e',
+        release_key: 'r',
+        mode_keys: { t: 'teleop', m: 'mpc', x: 'random', s: 'stop' },
+      },
     },
   });
 });

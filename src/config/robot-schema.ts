@@ -227,6 +227,13 @@ export const TeleopSchema = z.strictObject({
       estop_key: z.string().length(1).default('e'),
       /** Clears the e-stop. */
       release_key: z.string().length(1).default('r'),
+      /**
+       * Keys that switch the controller's mode (std_msgs/String on the mode topic) when the
+       * teleop node runs beside another controller (`mbrl run --teleop`).
+       */
+      mode_keys: z
+        .record(z.string().length(1), z.enum(['mpc', 'random', 'teleop', 'lqr', 'stop']))
+        .default({ t: 'teleop', m: 'mpc', x: 'random', s: 'stop' }),
     })
     .prefault({}),
   joy: z

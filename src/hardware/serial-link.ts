@@ -65,23 +65,35 @@ export class SerialLink {
     });
   }
 
-  /** Writes if open and not backed up; false means the bytes were dropped. */
-  write(bytes: Uint8Array): boolean {
+  /**
+   * Writes if open and not backed up; false means the bytes were dropped. `urgent` bytes (a
+   * safe command) are written even when backed up: they must reach the board eventually.
+   */
+  write(bytes: Uint8Array, urgent = false): boolean {
     const port = this.port;
-    if (!port?.isOpen || port.writableLength > this.options.maxQueuedBytes) return false;
+    if (!port?.isOpen) return false;
+    if (!urgent && port.writableLength > this.options.maxQueuedBytes) return false;
     port.write(bytes);
     return true;
   }
 
-  /** Lets queued bytes leave, closes the port and stops retrying. */
-  async close(): Promise<void> {
+  /**
+   * Lets queued bytes leave for up to `drainTimeoutMs` (a board that stopped reading never
+   * drains), then closes the port and stops retrying.
+   */
+  async close(drainTimeoutMs = 500): Promise<void> {
     this.closing = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const port = this.port;
     this.port = null;
     if (!port?.isOpen) return;
-    await new Promise<void>((resolve) => port.drain(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => port.drain(() => resolve())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 

@@ -216,11 +216,14 @@ export class MujocoSimNode {
     this.wallAnchor = null;
   }
 
-  private onCommand(data: number[]): void {
-    if (!Array.isArray(data) || data.length !== this.env.actionDim || !data.every(Number.isFinite)) {
+  private onCommand(data: ArrayLike<number>): void {
+    // rclnodejs may deliver typed arrays: any array-like of finite numbers of the right length.
+    let valid = data !== null && typeof data === 'object' && data.length === this.env.actionDim;
+    for (let i = 0; valid && i < this.env.actionDim; i++) valid = Number.isFinite(data[i]);
+    if (!valid) {
       this.stats.commandsRejected++;
       this.warnings.warn(
-        `rejected command: expected ${this.env.actionDim} finite values (${this.env.actionNames.join(', ')}), got ${JSON.stringify(data).slice(0, 120)}`,
+        `rejected command: expected ${this.env.actionDim} finite values (${this.env.actionNames.join(', ')}), got ${JSON.stringify(Array.from(data ?? [])).slice(0, 120)}`,
       );
       return;
     }

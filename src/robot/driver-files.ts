@@ -11,6 +11,7 @@ import type { DriverConfig } from '../config/robot-schema.js';
 import type { Task } from '../config/task-schema.js';
 import { Calibration } from '../hardware/calibration/calibration.js';
 import { DeviceMapping } from '../hardware/device-mapping.js';
+import { WireProtocol } from '../hardware/protocol/wire-protocol.js';
 
 export type HardwareDriverConfig = Extract<DriverConfig, { type: 'serial' | 'mqtt' }>;
 
@@ -30,6 +31,7 @@ export function loadDriverFiles(driver: HardwareDriverConfig, index: number, tas
         message: `drivers[${index}] is a ${driver.type} driver but this device is ${device.transport}`,
       },
     ]);
+  checkWireProtocol(device, driver.device);
   if (!driver.calibration) throw new RangeError(`drivers[${index}]: no calibration file`);
   const calibration = Calibration.load(driver.calibration);
   const mapping = DeviceMapping.create({ device, calibration, deviceFile: driver.device, task });
@@ -38,4 +40,19 @@ export function loadDriverFiles(driver: HardwareDriverConfig, index: number, tas
 
 export function isHardwareDriver(driver: DriverConfig): driver is HardwareDriverConfig {
   return driver.type === 'serial' || driver.type === 'mqtt';
+}
+
+/**
+ * Serial devices: builds the wire protocol once, so layout problems only the codec can see
+ * (a frame larger than max_frame_bytes, or than a 1-byte length) are reported against the
+ * device file like every other device error.
+ */
+export function checkWireProtocol(device: DeviceConfig, file: string): void {
+  if (device.transport !== 'serial') return;
+  try {
+    WireProtocol.forDevice(device);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigError(file, [{ path: ['framing'], message: error.message }]);
+  }
 }

@@ -30,6 +30,19 @@ import { TeleopPolicy } from '../policies/teleop-policy.js';
 import { InProcessBus } from '../runtime/in-process-bus.js';
 import { createDrivers, type RobotDriver } from './device-drivers.js';
 
+/** How long a driver may take to close (send its safe command, release the device). */
+const CLOSE_TIMEOUT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export interface RobotStackOptions {
   config: RobotConfig;
   task: LoadedTask;
@@ -74,6 +87,8 @@ export class RobotStack {
   private profile: PlannerProfile | null = null;
   private readonly models: ModelSubscriber | null;
   private started = false;
+  private stopping = false;
+  private stopped: Promise<RobotRunSummary> | null = null;
   private readonly writer: TransitionLogWriter;
 
   private constructor(
@@ -116,10 +131,6 @@ export class RobotStack {
         mpc = new AsyncMpcPolicy({ actionDim, maxPlanAgeSeconds: Math.max(0.2, 5 / config.control.rate_hz) });
         policies.mpc = mpc;
       }
-      if (controllerConfig.type === 'lqr-flm')
-        throw new Error(
-          'controller lqr-flm is run trial by trial: use `mbrl sim --controller lqr-flm` (hardware trials through `mbrl run` are not implemented yet)',
-        );
     }
     const controllerNode = bus.createNode('controller');
     teleopPolicy.subscribe(controllerNode);
@@ -155,6 +166,8 @@ export class RobotStack {
             status: options.status,
             onQuit: options.onQuit,
             topics: { estop: config.topics.estop, mode: config.topics.mode },
+            // Beside another controller the operator switches modes: take over, hand back, stop.
+            modeKeys: options.purpose === 'run',
           })
         : null;
     if (pets && mpc && this.profile) {
@@ -202,27 +215,41 @@ export class RobotStack {
   static async create(options: RobotStackOptions): Promise<RobotStack> {
     const { config, task } = options;
     const t = task.task;
+    if (options.purpose === 'run' && config.controller.type === 'lqr-flm')
+      throw new RangeError(
+        'controller lqr-flm is run trial by trial: use `mbrl sim --controller lqr-flm` (hardware trials through `mbrl run` are not implemented yet)',
+      );
     const logDir = resolve(options.logDir ?? config.logger.dir);
     const bus = new InProcessBus();
-    // Drivers first: their files are validated before the log is opened or a thread started.
-    const drivers = await createDrivers({
-      bus,
-      config,
-      task,
-      seed: options.seed ?? 1,
-      topics: { jointStates: config.topics.joint_states, command: config.topics.command },
-    });
-    const writer = await TransitionLogWriter.open({
-      dir: logDir,
-      task: {
-        name: t.name,
-        stateNames: t.state.map((s) => s.name),
-        actionNames: t.action.map((a) => a.name),
-      },
-      flushIntervalS: config.logger.flush_interval_s,
-      rotateBytes: config.logger.rotate_bytes,
-    });
-    return new RobotStack(options, { bus, writer, drivers, logDir });
+    let drivers: RobotDriver[] = [];
+    let writer: TransitionLogWriter | null = null;
+    try {
+      // Drivers first: their files are validated before the log is opened or a thread started.
+      drivers = await createDrivers({
+        bus,
+        config,
+        task,
+        seed: options.seed ?? 1,
+        topics: { jointStates: config.topics.joint_states, command: config.topics.command },
+      });
+      writer = await TransitionLogWriter.open({
+        dir: logDir,
+        task: {
+          name: t.name,
+          stateNames: t.state.map((s) => s.name),
+          actionNames: t.action.map((a) => a.name),
+        },
+        flushIntervalS: config.logger.flush_interval_s,
+        rotateBytes: config.logger.rotate_bytes,
+      });
+      return new RobotStack(options, { bus, writer, drivers, logDir });
+    } catch (error) {
+      // Nothing half-configured is left behind: no timers keeping the process alive, no lock.
+      await Promise.allSettled(drivers.map((d) => withTimeout(d.close(), CLOSE_TIMEOUT_MS)));
+      await writer?.close().catch(() => undefined);
+      await bus.shutdown();
+      throw error;
+    }
   }
 
   get modelVersion(): number {
@@ -242,7 +269,14 @@ export class RobotStack {
    * Puts the controller in stop (safe action), closes drivers (each sends its safe command),
    * stops the planner and trainer and closes the log (flushing every transition).
    */
-  async stop(): Promise<RobotRunSummary> {
+  /** Idempotent: a second call returns the first call's summary. */
+  stop(): Promise<RobotRunSummary> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<RobotRunSummary> {
+    this.stopping = true;
     this.controller.setMode('stop');
     const timing = this.controller.timingSummary();
     this.teleop?.destroy();
@@ -253,12 +287,22 @@ export class RobotStack {
       kind: d.kind,
       stats: structuredClone(d.stats()),
     }));
-    for (const d of this.drivers) await d.close();
-    this.logger.destroy();
-    await this.trainer?.close();
-    await this.planner?.stop();
-    await this.writer.close();
-    await this.bus.shutdown();
+    try {
+      // Every driver sends its safe command on close; one that hangs must not keep the others
+      // (or the log) from closing.
+      const closed = await Promise.allSettled(
+        this.drivers.map((d) => withTimeout(d.close(), CLOSE_TIMEOUT_MS)),
+      );
+      closed.forEach((r, i) => {
+        if (r.status === 'rejected') this.warn(`${this.drivers[i].name}: close failed: ${String(r.reason)}`);
+      });
+      this.logger.destroy();
+    } finally {
+      await this.writer.close();
+      await this.trainer?.close();
+      await this.planner?.stop();
+      await this.bus.shutdown();
+    }
     return {
       ticks: timing.ticks,
       rateHz: timing.rateHz,
@@ -272,12 +316,18 @@ export class RobotStack {
     };
   }
 
+  private warn(message: string): void {
+    process.stderr.write(`robot stack: ${message}\n`);
+  }
+
   private async installModel(
     policy: AsyncMpcPolicy,
     profile: PlannerProfile,
     dir: string,
     version: number,
   ): Promise<void> {
+    // A model announced while stopping (a refit that finished late) must not start a planner.
+    if (this.stopping) return;
     if (!this.planner) {
       const { task, config } = this.options;
       const planner = new AsyncPlanner({
@@ -288,7 +338,18 @@ export class RobotStack {
         budgetMs: 1000 / config.control.rate_hz,
         backend: config.model.backend,
       });
-      await planner.ready;
+      // Errors after start leave the controller on stale plans (safe action); say so.
+      planner.on('error', (error) => this.warn(`planner: ${error.message}`));
+      try {
+        await planner.ready;
+      } catch (error) {
+        await planner.stop();
+        throw error;
+      }
+      if (this.stopping) {
+        await planner.stop();
+        return;
+      }
       this.planner = planner;
       policy.attach(planner);
       // The first model is what exploration was for: hand over to MPC unless the operator took over.

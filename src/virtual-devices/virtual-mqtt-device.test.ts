@@ -181,3 +181,29 @@ test('board availability: "online" while connected, "offline" after close; both 
   await r.board.close();
   await waitFor(() => r.driver.boardAvailability === 'offline', 'board offline');
 });
+
+test('a command handler that throws is counted by the board, never thrown into mqtt.js', async (t) => {
+  const r = await rig(t);
+  r.board.start();
+  await waitFor(() => r.board.connected, 'board connected');
+  const sim = r.board.board;
+  const onRawCommand = sim.onRawCommand.bind(sim);
+  let fail = true;
+  sim.onRawCommand = (raw) => {
+    if (fail) throw new Error('simulator exploded');
+    onRawCommand(raw);
+  };
+  const raw = connect(broker.url, { reconnectPeriod: 0 });
+  t.after(() => raw.endAsync(true));
+  raw.on('error', () => undefined);
+  await waitFor(() => raw.connected, 'raw client connected');
+  const topic = r.device.command_topic.topic;
+  raw.publish(topic, '{"pwm": 100}');
+  await waitFor(() => r.board.stats.badCommandsByKind.handler === 1, 'the handler failure counted');
+  assert.ok(r.boardLog.some((l) => l.includes(`bad command: ${topic}: simulator exploded`)));
+  fail = false;
+  const commands = sim.stats.commands;
+  raw.publish(topic, '{"pwm": 100}');
+  await waitFor(() => sim.stats.commands > commands, 'the next command reaches the simulator');
+  assert.ok(r.board.connected);
+});

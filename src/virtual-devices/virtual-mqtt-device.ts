@@ -14,7 +14,6 @@ import {
   MqttSession,
   mqttConnectionSettings,
   uniqueClientId,
-  type JsonDecodeError,
 } from '../nodes/drivers/mqtt-driver-node.js';
 import { redactUrl } from '../nodes/drivers/mqtt-credentials.js';
 import { ThrottledWarning } from '../runtime/throttled-warning.js';
@@ -40,7 +39,7 @@ export interface VirtualMqttDeviceOptions {
 export interface VirtualMqttDeviceStats {
   /** Sensor messages published (one per topic per sensor tick). */
   messagesSent: number;
-  /** Sensor messages not sent because the broker was unreachable (never queued). */
+  /** Sensor messages not sent because the broker was unreachable or the socket backed up (never queued). */
   messagesDroppedOffline: number;
   commandMessages: number;
   badCommandMessages: number;
@@ -153,22 +152,27 @@ export class VirtualMqttDevice {
     }
   }
 
+  /** Called from mqtt.js's 'message' event: nothing may throw into mqtt.js. */
   private onCommand(topic: string, payload: Buffer, retained: boolean): void {
     // A retained command is someone's old setpoint, not an order for now.
     if (topic !== this.commandCodec.topic || retained) return;
-    const decoded = this.commandCodec.decode(payload);
-    if (!(decoded instanceof Float64Array)) {
-      this.badCommand(decoded);
-      return;
+    try {
+      const decoded = this.commandCodec.decode(payload);
+      if (!(decoded instanceof Float64Array)) {
+        this.badCommand(decoded.kind, decoded.message);
+        return;
+      }
+      this.stats.commandMessages++;
+      this.board.onRawCommand(decoded);
+    } catch (err) {
+      this.badCommand('handler', `${topic}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    this.stats.commandMessages++;
-    this.board.onRawCommand(decoded);
   }
 
-  private badCommand(error: JsonDecodeError): void {
+  private badCommand(kind: string, message: string): void {
     this.stats.badCommandMessages++;
-    this.stats.badCommandsByKind[error.kind] = (this.stats.badCommandsByKind[error.kind] ?? 0) + 1;
-    this.warnings.warn(`bad command: ${error.message} (${this.stats.badCommandMessages} so far)`, error.kind);
+    this.stats.badCommandsByKind[kind] = (this.stats.badCommandsByKind[kind] ?? 0) + 1;
+    this.warnings.warn(`bad command: ${message} (${this.stats.badCommandMessages} so far)`, kind);
   }
 
   private log(line: string): void {

@@ -103,6 +103,7 @@ test('cart-pole over MQTT: the loop closes through the broker and survives a bro
     const carts = random.map((r) => r.state[0]);
     assert.ok(Math.max(...carts) - Math.min(...carts) > 0.01, 'the random actions moved the cart');
   } finally {
+    await stack.stop();
     await board.close();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });

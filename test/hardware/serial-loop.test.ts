@@ -109,6 +109,7 @@ test(
       const poleError = Math.abs(Math.atan2(Math.sin(last[1] - sim[1]), Math.cos(last[1] - sim[1])));
       assert.ok(poleError <= (2 * Math.PI) / 16384, `pole: logged ${last[1]}, simulated ${sim[1]}`);
     } finally {
+      await stack.stop();
       await board.close();
       await pair.close();
       rmSync(dir, { recursive: true, force: true });

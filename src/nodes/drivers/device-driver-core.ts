@@ -11,9 +11,13 @@ import { ThrottledWarning } from '../../runtime/throttled-warning.js';
 import { CommandWatchdog } from './command-watchdog.js';
 import { driverStatus, emptyDriverStats, type DriverStats } from './driver-diagnostics.js';
 
-/** The transport side: writes raw command values (commandFields order); false if the link is down. */
+/**
+ * The transport side: writes raw command values (commandFields order); false if the link is
+ * down or backed up. `urgent` (the safe command) skips the backed-up check: stopping the robot
+ * must not wait behind the commands it replaces.
+ */
 export interface DriverLink {
-  writeCommand(raw: Float64Array): boolean;
+  writeCommand(raw: Float64Array, urgent: boolean): boolean;
 }
 
 export interface DeviceDriverCoreOptions {
@@ -149,12 +153,15 @@ export class DeviceDriverCore {
     for (const t of this.timers) t.cancel();
   }
 
-  private onCommand(data: number[]): void {
+  private onCommand(data: ArrayLike<number>): void {
     if (this.destroyed) return;
-    if (!Array.isArray(data) || data.length !== this.actionDim || !data.every(Number.isFinite)) {
+    // rclnodejs may deliver typed arrays: any array-like of finite numbers of the right length.
+    let valid = data !== null && typeof data === 'object' && data.length === this.actionDim;
+    for (let i = 0; valid && i < this.actionDim; i++) valid = Number.isFinite(data[i]);
+    if (!valid) {
       this.stats.commandsRejected++;
       this.warnings.warn(
-        `rejected command: expected ${this.actionDim} finite values (${this.options.mapping.actionNames.join(', ')}), got ${JSON.stringify(data).slice(0, 120)}`,
+        `rejected command: expected ${this.actionDim} finite values (${this.options.mapping.actionNames.join(', ')}), got ${JSON.stringify(Array.from(data ?? [])).slice(0, 120)}`,
       );
       return;
     }
@@ -165,11 +172,13 @@ export class DeviceDriverCore {
   private write(raw: Float64Array, safe: boolean): boolean {
     let ok: boolean;
     try {
-      ok = this.options.link.writeCommand(raw);
+      ok = this.options.link.writeCommand(raw, safe);
     } catch (err) {
-      // An encoder refusing a value (out of the wire type's range) must not kill the node.
+      // An encoder refusing a value (out of the wire type's range) must not kill the node, and
+      // the board must not keep executing the previous command: stop it now.
       this.stats.commandsRejected++;
       this.warnings.warn(`command not encodable: ${err instanceof Error ? err.message : String(err)}`);
+      if (!safe) this.sendSafe();
       return false;
     }
     if (!ok) {

@@ -20,7 +20,12 @@ import { waitFor } from '../../hardware/testing/wait-for.js';
 import { InProcessBus } from '../../runtime/in-process-bus.js';
 import { MemoryLogger } from '../../runtime/memory-logger.js';
 import { float64Array, type DiagnosticArrayMsg, type JointStateMsg } from '../../runtime/messages.js';
-import { JsonFieldCodec, MqttDriverNode, mqttConnectionSettings } from './mqtt-driver-node.js';
+import {
+  JsonFieldCodec,
+  MqttDriverNode,
+  mqttConnectionSettings,
+  type MqttDriverNodeOptions,
+} from './mqtt-driver-node.js';
 
 const root = packageRoot();
 const deviceFile = join(root, 'hardware/devices/cartpole-mqtt.yaml');
@@ -61,7 +66,14 @@ function prefixed(device: MqttDevice, prefix: string): MqttDevice {
 let rigCount = 0;
 
 /** The driver on an in-process bus, an observer node, and a raw client playing the board. */
-async function rig(t: TestContext, options: { device?: MqttDevice; brokerUrl?: string } = {}) {
+async function rig(
+  t: TestContext,
+  options: {
+    device?: MqttDevice;
+    brokerUrl?: string;
+    onRawSensors?: MqttDriverNodeOptions['onRawSensors'];
+  } = {},
+) {
   const prefix = `t${process.pid}-${rigCount++}`;
   const device = prefixed(options.device ?? baseDevice(), prefix);
   const mapping = DeviceMapping.create({ device, calibration, deviceFile, task });
@@ -74,6 +86,7 @@ async function rig(t: TestContext, options: { device?: MqttDevice; brokerUrl?: s
     brokerUrl: options.brokerUrl ?? broker.url,
     env,
     diagnosticsPeriodSeconds: 0.1,
+    onRawSensors: options.onRawSensors,
   });
   const observer = bus.createNode('observer');
   const states: JointStateMsg[] = [];
@@ -277,10 +290,11 @@ test('TLS files and credentials are read relative to the device file; a missing 
   );
 });
 
-test('several sensor topics: a JointState once every topic has been seen, then on every update', async (t) => {
+/** The shipped device with its state split over two topics: board/cart and board/pole (sensor_hz 100). */
+function splitDevice(): MqttDevice {
   const base = baseDevice();
   const fields = base.sensor_topics[0].fields;
-  const split: MqttDevice = {
+  return {
     ...base,
     sensor_topics: [
       {
@@ -291,14 +305,18 @@ test('several sensor topics: a JointState once every topic has been seen, then o
       { topic: 'board/pole', qos: 1, fields: fields.filter((f) => f.name.startsWith('pole')) },
     ],
   };
-  const r = await rig(t, { device: split });
+}
+
+const cart = (ticks: number) => JSON.stringify({ cart: { ticks, speed: 0, current_ma: 0 } });
+const pole = (ticks: number) => JSON.stringify({ pole: { ticks, speed: 0 } });
+
+test('several sensor topics: a JointState once every topic has been seen, then on every update', async (t) => {
+  const r = await rig(t, { device: splitDevice() });
   const [cartTopic, poleTopic] = r.device.sensor_topics.map((s) => s.topic);
   r.driver.start();
   // The driver subscribes before it announces "online" on the same connection, so once the
   // board sees "online" the subscriptions are in place.
   await waitFor(() => r.availability().includes('online'), 'driver online');
-  const cart = (ticks: number) => JSON.stringify({ cart: { ticks, speed: 0, current_ma: 0 } });
-  const pole = (ticks: number) => JSON.stringify({ pole: { ticks, speed: 0 } });
   r.board.publish(cartTopic, cart(10));
   r.board.publish(cartTopic, cart(11));
   r.board.publish(poleTopic, pole(100));
@@ -403,4 +421,81 @@ test('the driver reconnects after a broker restart and sensor flow resumes', asy
   await r.primed();
   assert.ok(r.driver.stats.reconnects >= 1);
   assert.equal(r.driver.stats.badFrames, 0);
+});
+
+test('a silent sensor topic stops the JointStates (counted as stale_topic) until it speaks again', async (t) => {
+  const r = await rig(t, { device: splitDevice() });
+  const [cartTopic, poleTopic] = r.device.sensor_topics.map((s) => s.topic);
+  r.driver.start();
+  await waitFor(() => r.availability().includes('online'), 'driver online');
+  let poleSilent = false;
+  const publisher = setInterval(() => {
+    r.board.publish(cartTopic, cart(10));
+    if (!poleSilent) r.board.publish(poleTopic, pole(100));
+  }, 10);
+  t.after(() => clearInterval(publisher));
+  await waitFor(() => r.states.length > 5, 'joint states from both topics');
+
+  poleSilent = true;
+  // A fence: messages from one client arrive in order, so once the driver has counted this bad
+  // payload it has handled every pole message.
+  r.board.publish(cartTopic, 'fence (not JSON)');
+  await waitFor(() => r.driver.stats.badFramesByKind.not_json === 1, 'the fence');
+  const stale = () => r.driver.stats.badFramesByKind.stale_topic ?? 0;
+  const before = stale();
+  await waitFor(() => stale() > before, 'a stale_topic bad frame');
+  assert.match(r.driver.stats.lastError, new RegExp(`^${poleTopic}: no message for \\d+ ms`));
+  // The pole topic is past its maximum age and only gets older: every cart update is stale
+  // from here on, so no JointState with the frozen pole values.
+  const n = r.states.length;
+  await waitFor(() => stale() >= before + 6, 'more stale cart updates');
+  assert.equal(r.states.length, n, 'no JointState while the pole topic is silent');
+
+  poleSilent = false;
+  await waitFor(() => r.states.length > n + 5, 'joint states again once the pole topic resumes');
+  clearInterval(publisher);
+});
+
+test('a throwing onRawSensors is counted as a handler bad frame and the driver keeps running', async (t) => {
+  let fail = true;
+  const r = await rig(t, {
+    onRawSensors: () => {
+      if (fail) throw new Error('recorder exploded');
+    },
+  });
+  r.driver.start();
+  await waitFor(() => r.availability().includes('online'), 'driver online');
+  await waitFor(() => {
+    r.board.publish(r.sensorTopic, JSON.stringify(goodState(0)));
+    return (r.driver.stats.badFramesByKind.handler ?? 0) >= 2;
+  }, 'handler bad frames');
+  assert.equal(r.driver.stats.lastError, `${r.sensorTopic}: recorder exploded`);
+  assert.equal(r.states.length, 0);
+  assert.ok(r.driver.connected, 'still connected');
+  fail = false;
+  await r.primed();
+  assert.ok(r.driver.stats.framesOk >= 1);
+});
+
+test('with the socket backed up, commands are dropped but the safe command still goes out', async (t) => {
+  const r = await rig(t);
+  r.driver.start();
+  await r.primed();
+  r.command([0.25]);
+  await waitFor(() => r.commands().some((c) => c.pwm === 250), 'pwm 250 on the command topic');
+  const stream = r.driver.mqttClient?.stream;
+  assert.ok(stream);
+  // Pretend 1 MiB is waiting in the socket (far beyond the backlog gate).
+  Object.defineProperty(stream, 'writableLength', { configurable: true, get: () => 1 << 20 });
+  t.after(() => Reflect.deleteProperty(stream, 'writableLength'));
+  const dropped = r.driver.stats.commandsDropped;
+  const safe = r.driver.stats.safeCommandsSent;
+  r.command([0.5]);
+  assert.equal(r.driver.stats.commandsDropped, dropped + 1);
+  assert.equal(r.driver.stats.commandsSent, 1);
+  // No command since 250 got through, so the watchdog sends the (urgent) safe command anyway.
+  await waitFor(() => r.driver.stats.safeCommandsSent > safe, 'the safe command sent');
+  await waitFor(() => r.commands().at(-1)?.pwm === 0, 'pwm 0 on the command topic');
+  assert.ok(!r.commands().some((c) => c.pwm === 500), 'the backed-up command was not sent');
+  Reflect.deleteProperty(stream, 'writableLength');
 });

@@ -9,7 +9,10 @@
  *
  * Several sensor topics: the latest values of each topic are kept, and a JointState is
  * published whenever any topic updates, once every topic has been seen since the connection
- * came up (so a message never mixes in values from before a reconnect).
+ * came up (so a message never mixes in values from before a reconnect) and only while every
+ * topic is fresh: if one topic goes silent for longer than max(0.1 s, 5 sensor periods), its
+ * last values are not republished as current; the updates of the others are counted as
+ * 'stale_topic' bad frames instead until it speaks again.
  *
  * Also exported for the virtual device (the board's side): the JSON field codec and the
  * reconnecting client session.
@@ -56,8 +59,12 @@ export class MqttDriverNode {
   /** Per sensor topic: where its fields start in `latest` (mapping.sensorFields order). */
   private readonly offsets: number[];
   private readonly latest: Float64Array;
-  private readonly seen: boolean[];
-  private seenCount = 0;
+  /** Per sensor topic: performance.now() of its last message since connecting; NaN: none yet. */
+  private readonly arrivalMs: Float64Array;
+  /** performance.now() of the first sensor message since connecting; NaN: none yet. */
+  private flowStartMs = NaN;
+  /** A topic silent for longer than this makes the others' updates stale. */
+  private readonly maxAgeMs: number;
   private boardState: 'online' | 'offline' | undefined;
   private warnedRetained = false;
 
@@ -84,7 +91,8 @@ export class MqttDriverNode {
       offset += codec.names.length;
     });
     this.latest = new Float64Array(offset);
-    this.seen = this.codecs.map(() => false);
+    this.arrivalMs = new Float64Array(this.codecs.length).fill(NaN);
+    this.maxAgeMs = 1000 * Math.max(0.1, 5 / device.rates.sensor_hz);
 
     this.core = new DeviceDriverCore(node, {
       mapping,
@@ -92,7 +100,7 @@ export class MqttDriverNode {
       hardwareId: this.url,
       watchdogTimeoutSeconds: device.watchdog.timeout_s,
       imuTopics: device.imus.map((i) => i.topic),
-      link: { writeCommand: (raw) => this.writeCommand(raw) },
+      link: { writeCommand: (raw, urgent) => this.writeCommand(raw, urgent) },
       topics: options.topics,
       diagnosticsPeriodSeconds: options.diagnosticsPeriodSeconds,
       onRawSensors: options.onRawSensors,
@@ -111,8 +119,8 @@ export class MqttDriverNode {
       onConnected: () => this.core.setConnected(true),
       onDisconnected: (reason) => {
         this.core.setConnected(false, `${this.url}: ${reason}`);
-        this.seen.fill(false);
-        this.seenCount = 0;
+        this.arrivalMs.fill(NaN);
+        this.flowStartMs = NaN;
       },
     });
   }
@@ -151,7 +159,17 @@ export class MqttDriverNode {
     this.core.setConnected(false);
   }
 
+  /** Called from mqtt.js's 'message' event: nothing may throw into mqtt.js. */
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    try {
+      this.handleMessage(topic, payload, retained);
+    } catch (err) {
+      // E.g. an onRawSensors callback that throws: counted, and the next message is handled as usual.
+      this.core.onBadFrame('handler', `${topic}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private handleMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (topic === this.options.device.mqtt.device_availability_topic) {
       this.onBoardAvailability(topic, payload.toString('utf8').trim());
       return;
@@ -172,11 +190,32 @@ export class MqttDriverNode {
       return;
     }
     this.latest.set(decoded, this.offsets[i]);
-    if (!this.seen[i]) {
-      this.seen[i] = true;
-      this.seenCount++;
+    const now = performance.now();
+    this.arrivalMs[i] = now;
+    if (Number.isNaN(this.flowStartMs)) this.flowStartMs = now;
+    // The oldest topic decides. One not seen since connecting counts from the first message of
+    // any topic: silent while within the maximum age (startup), stale after.
+    let oldest = -1;
+    let oldestAge = 0;
+    let complete = true;
+    for (let j = 0; j < this.arrivalMs.length; j++) {
+      const seen = !Number.isNaN(this.arrivalMs[j]);
+      complete &&= seen;
+      const age = now - (seen ? this.arrivalMs[j] : this.flowStartMs);
+      if (age > this.maxAgeMs && age > oldestAge) {
+        oldest = j;
+        oldestAge = age;
+      }
     }
-    if (this.seenCount === this.seen.length) this.core.onSensors(this.latest);
+    if (oldest >= 0) {
+      const never = Number.isNaN(this.arrivalMs[oldest]) ? ' since connecting' : '';
+      this.core.onBadFrame(
+        'stale_topic',
+        `${this.codecs[oldest].topic}: no message for ${Math.round(oldestAge)} ms${never} (max ${Math.round(this.maxAgeMs)} ms)`,
+      );
+      return;
+    }
+    if (complete) this.core.onSensors(this.latest);
   }
 
   private onBoardAvailability(topic: string, text: string): void {
@@ -196,9 +235,10 @@ export class MqttDriverNode {
     }
   }
 
-  private writeCommand(raw: Float64Array): boolean {
+  /** `urgent` (the safe command) skips the backlog gate: sent late beats not sent at all. */
+  private writeCommand(raw: Float64Array, urgent: boolean): boolean {
     const { topic, qos } = this.options.device.command_topic;
-    return this.session.publish(topic, this.commandCodec.encode(raw), { qos });
+    return this.session.publish(topic, this.commandCodec.encode(raw), { qos, urgent });
   }
 }
 
@@ -386,8 +426,15 @@ export interface MqttSessionOptions extends MqttConnectionSettings {
   onDisconnected?(reason: string): void;
 }
 
-/** Bytes waiting in the socket beyond which a publish is dropped rather than sent late. */
-const MAX_BACKLOG_BYTES = 64 * 1024;
+/**
+ * Bytes waiting in the socket beyond which a publish is dropped rather than sent late. A command
+ * is some 20-100 bytes of JSON, so 4 KiB is already dozens of commands behind: anything queued
+ * after them would act on an old state. The board's side (virtual device) uses the same gate:
+ * a sensor message is ~100 bytes, so 4 KiB is ~40 messages, i.e. ~0.4 s at 100 Hz, older than
+ * the driver's maximum topic age; a deeper queue would only deliver state the controller should
+ * no longer act on (and delay the fresh messages behind it).
+ */
+const MAX_BACKLOG_BYTES = 4 * 1024;
 /** How long close() waits for the "offline" message to be acknowledged before cutting the connection. */
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -467,11 +514,18 @@ export class MqttSession {
     client.on('close', () => this.onClose(client));
   }
 
-  /** Publishes if connected and the socket is not backed up; false means dropped. */
-  publish(topic: string, payload: string, options: { qos: MqttQos; retain?: boolean }): boolean {
+  /**
+   * Publishes if connected and the socket is not backed up; false means dropped. `urgent` (the
+   * safe command) bypasses the backlog gate, never the connection check.
+   */
+  publish(
+    topic: string,
+    payload: string,
+    options: { qos: MqttQos; retain?: boolean; urgent?: boolean },
+  ): boolean {
     const client = this.client;
     if (!client || !this.connected || client.disconnecting || this.closing) return false;
-    if (client.stream.writableLength > MAX_BACKLOG_BYTES) return false;
+    if (!options.urgent && client.stream.writableLength > MAX_BACKLOG_BYTES) return false;
     client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (err) => {
       if (err) this.options.logger.debug(`${topic}: publish failed: ${err.message}`);
     });

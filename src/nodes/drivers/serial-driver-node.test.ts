@@ -175,6 +175,14 @@ describe('SerialDriverNode over a pty pair', { skip }, () => {
       await waitFor(() => r.received.slice(afterCommand).some((c) => c[0] === 0), 'the safe command', 2000);
       assert.ok(r.driver.stats.watchdogTrips >= 1);
       assert.equal(r.driver.watchdogActive, true);
+
+      // A fresh command, then close: the last frame the board gets is the safe command.
+      r.command.publish(float64Array([-0.6]));
+      await waitFor(() => r.received.at(-1)?.[0] === -600, 'the second command');
+      const safeBefore = r.driver.stats.safeCommandsSent;
+      await r.driver.close();
+      assert.equal(r.driver.stats.safeCommandsSent, safeBefore + 1);
+      await waitFor(() => r.received.at(-1)?.[0] === 0, 'the safe command sent on close');
     } finally {
       await r.close();
     }

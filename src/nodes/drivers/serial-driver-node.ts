@@ -47,7 +47,7 @@ export class SerialDriverNode {
       hardwareId: this.path,
       watchdogTimeoutSeconds: device.watchdog.timeout_s,
       imuTopics: device.imus.map((i) => i.topic),
-      link: { writeCommand: (raw) => this.link.write(this.protocol.encodeCommand(raw)) },
+      link: { writeCommand: (raw, urgent) => this.link.write(this.protocol.encodeCommand(raw), urgent) },
       topics: options.topics,
       diagnosticsPeriodSeconds: options.diagnosticsPeriodSeconds,
       onRawSensors: options.onRawSensors,

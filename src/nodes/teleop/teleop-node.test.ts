@@ -29,7 +29,13 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
 }
 
 function setup(
-  options: { task?: Task; config?: z.input<typeof TeleopSchema>; useSimTime?: boolean; start?: boolean } = {},
+  options: {
+    task?: Task;
+    config?: z.input<typeof TeleopSchema>;
+    useSimTime?: boolean;
+    start?: boolean;
+    modeKeys?: boolean;
+  } = {},
 ) {
   const logs = new MemoryLogger('test');
   const bus = new InProcessBus({ loggerFactory: logs.factory });
@@ -44,8 +50,11 @@ function setup(
     input,
     status: (line) => lines.push(line),
     onQuit: () => quits++,
+    modeKeys: options.modeKeys,
   });
   const world = bus.createNode('world', { useSimTime });
+  const modes: string[] = [];
+  world.createSubscription('std_msgs/msg/String', 'mode', (m) => modes.push(m.data), { qos: 'latched' });
   const commands: number[][] = [];
   world.createSubscription('std_msgs/msg/Float64MultiArray', 'teleop/command', (m) => commands.push(m.data));
   const estops: boolean[] = [];
@@ -78,6 +87,7 @@ function setup(
     clock,
     lines,
     type,
+    modes,
     quits: () => quits,
   };
 }
@@ -508,4 +518,29 @@ test('the controller applies the teleop command (clamped) with source teleop, ke
   } finally {
     await bus.shutdown();
   }
+});
+
+test('mode keys switch the controller mode only when enabled (beside another controller)', async () => {
+  const off = setup();
+  await off.type('tms');
+  assert.deepEqual(off.modes, [], 'pure teleop: mode keys do nothing');
+  off.teleop.destroy();
+  await off.bus.shutdown();
+
+  const on = setup({ modeKeys: true });
+  await on.type('tmxs');
+  assert.deepEqual(on.modes, ['teleop', 'mpc', 'random', 'stop']);
+  assert.match(on.teleop.statusLine(), /t teleop, m mpc, x random, s stop/);
+  // Mode keys never move the command.
+  assert.deepEqual(on.commands, []);
+  on.teleop.destroy();
+  await on.bus.shutdown();
+  assert.throws(
+    () =>
+      setup({
+        modeKeys: true,
+        config: { keyboard: { keys: [{ key: 'm', action: 'cart_force', delta: 0.1 }] } },
+      }),
+    /key "?m"? is already the mode mpc key/,
+  );
 });

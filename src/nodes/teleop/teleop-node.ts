@@ -31,9 +31,11 @@ export interface TeleopNodeOptions {
     command?: string;
     /** std_msgs/Bool, default 'estop'. */
     estop?: string;
-    /** std_msgs/String, default 'mode': only read, to show the controller's mode. */
+    /** std_msgs/String, default 'mode': read to show the controller's mode; written by mode keys. */
     mode?: string;
   };
+  /** Mode keys (config.keyboard.mode_keys) switch the controller's mode; off for pure teleop. */
+  modeKeys?: boolean;
 }
 
 export interface TeleopStats {
@@ -84,6 +86,7 @@ export class TeleopNode {
   private readonly legend: string;
   private readonly commandPub: Publisher<'std_msgs/msg/Float64MultiArray'>;
   private readonly estopPub: Publisher<'std_msgs/msg/Bool'>;
+  private readonly modePub: Publisher<'std_msgs/msg/String'> | null;
   private readonly subscriptions: Subscription[] = [];
   private readonly timers: Timer[] = [];
   private readonly detachInput: (() => void)[] = [];
@@ -144,6 +147,10 @@ export class TeleopNode {
     // Latched: the controller subscribes transient_local, which a volatile publisher cannot
     // serve on ROS 2, and a controller (re)started after the press still learns the e-stop.
     this.estopPub = node.createPublisher('std_msgs/msg/Bool', estopTopic, { qos: 'latched' });
+    // Latched like the controller's subscription, so a controller that restarts learns the mode.
+    this.modePub = options.modeKeys
+      ? node.createPublisher('std_msgs/msg/String', topics.mode ?? 'mode', { qos: 'latched' })
+      : null;
     const onMode = (data: unknown) => {
       if (typeof data !== 'string') return;
       this.controllerMode = data.slice(0, 40);
@@ -219,6 +226,12 @@ export class TeleopNode {
     const k = this.resolveKey(key);
     if (k === CTRL_C || k === QUIT_KEY) {
       this.quit();
+      return;
+    }
+    const mode = this.modePub ? keyboard.mode_keys[k] : undefined;
+    if (mode !== undefined) {
+      this.modePub?.publish({ data: mode });
+      this.emitStatus();
       return;
     }
     if (k === keyboard.estop_key) this.setEstop(true);
@@ -400,6 +413,7 @@ export class TeleopNode {
       key === keyboard.zero_key ||
       key === keyboard.estop_key ||
       key === keyboard.release_key ||
+      (this.options.modeKeys === true && key in keyboard.mode_keys) ||
       key === QUIT_KEY
     );
   }
@@ -429,6 +443,13 @@ export class TeleopNode {
       if (taken) throw new RangeError(`teleop keyboard: ${role} ${showKey(key)} is already the ${taken} key`);
       special.set(key, role);
     }
+    if (this.options.modeKeys)
+      for (const [key, mode] of Object.entries(keyboard.mode_keys)) {
+        const taken = special.get(key);
+        if (taken)
+          throw new RangeError(`teleop keyboard: mode key ${showKey(key)} is already the ${taken} key`);
+        special.set(key, `mode ${mode}`);
+      }
     const keys: KeyBinding[] =
       keyboard.keys.length > 0
         ? keyboard.keys.map((k) => ({
@@ -475,6 +496,9 @@ export class TeleopNode {
       `${showKey(keyboard.zero_key)} zero`,
       `${showKey(keyboard.estop_key)} e-stop`,
       `${showKey(keyboard.release_key)} release`,
+      ...(this.options.modeKeys
+        ? Object.entries(keyboard.mode_keys).map(([key, mode]) => `${showKey(key)} ${mode}`)
+        : []),
       `${QUIT_KEY} quit`,
     );
     return parts.join(', ');

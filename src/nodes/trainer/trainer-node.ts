@@ -57,6 +57,8 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
+  /** The refit worker while one runs (close() terminates it). */
+  private worker: Worker | null = null;
 
   constructor(
     private readonly node: RuntimeNode,
@@ -99,9 +101,11 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
     while (this.running) await this.running;
   }
 
+  /** Stops: a refit in progress is abandoned (its worker terminated) and nothing more is announced. */
   async close(): Promise<void> {
     this.closed = true;
     this.again = false;
+    void this.worker?.terminate();
     await this.idle();
     this.current?.dynamics?.dispose();
     this.current = null;
@@ -114,7 +118,7 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
         this.options.data.kind === 'log'
           ? await this.refitInWorker(this.options.data)
           : await this.refitHere(this.options.data.load);
-      if (outcome) this.finish(outcome);
+      if (outcome && !this.closed) this.finish(outcome);
     } while (this.again && !this.closed);
   }
 
@@ -157,10 +161,12 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
     };
     const result = await new Promise<RefitWorkerResult>((resolve) => {
       const worker = new Worker(new URL('./refit-worker.js', import.meta.url), { workerData });
+      this.worker = worker;
       let settled = false;
       const settle = (r: RefitWorkerResult) => {
         if (settled) return;
         settled = true;
+        this.worker = null;
         resolve(r);
         void worker.terminate();
       };
