@@ -21,6 +21,7 @@ interface RunOptions {
   seed: number;
   teleop?: boolean;
   json?: boolean;
+  joystick?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -37,6 +38,10 @@ export function registerRunCommand(program: Command): void {
       '--teleop',
       'also read the keyboard: the operator can drive (t: teleop mode), hand back (m: mpc, x: random), stop (s) and e-stop (e)',
     )
+    .option(
+      '--joystick <path>',
+      'with --teleop: read a Linux joystick (/dev/input/jsN) into teleop.joy.topic',
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (opts: RunOptions) => {
       setLogSink(stderrSink);
@@ -52,6 +57,7 @@ export function registerRunCommand(program: Command): void {
         logDir: opts.logDir,
         seed: opts.seed,
         teleop: opts.teleop,
+        joystick: opts.joystick,
         keyboard: opts.teleop ? new TeleopKeyboardInput({ stream: process.stdin }) : undefined,
         status: statusLine?.update,
         onQuit: () => quit(),

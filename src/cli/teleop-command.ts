@@ -21,6 +21,7 @@ interface TeleopOptions {
   logDir?: string;
   seed: number;
   json?: boolean;
+  joystick?: string;
 }
 
 export function registerTeleopCommand(program: Command): void {
@@ -33,6 +34,7 @@ export function registerTeleopCommand(program: Command): void {
     )
     .option('--seconds <s>', 'stop after this long (default: until q or Ctrl-C)', parseNonNegative)
     .option('--log-dir <dir>', 'transition log directory (overrides logger.dir)')
+    .option('--joystick <path>', 'read a Linux joystick (/dev/input/jsN) into teleop.joy.topic')
     .option('--seed <s>', 'random seed (simulator initial state)', parseInteger, 1)
     .option('--json', 'print the summary as JSON')
     .action(async (opts: TeleopOptions) => {
@@ -50,6 +52,7 @@ export function registerTeleopCommand(program: Command): void {
         logDir: opts.logDir,
         seed: opts.seed,
         keyboard,
+        joystick: opts.joystick,
         status: status.update,
         onQuit: () => quit(),
       });

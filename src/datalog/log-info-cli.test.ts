@@ -57,6 +57,7 @@ test('mbrl log info reports files, counts, time range, episodes, sources, model 
     mpc: count('mpc'),
     teleop: count('teleop'),
     lqr: count('lqr'),
+    reset: count('reset'),
     safe: count('safe'),
   });
   assert.deepEqual(json.modelVersions, [0, 1]);
@@ -73,7 +74,9 @@ test('mbrl log info reports files, counts, time range, episodes, sources, model 
 
   const { stdout } = await run(process.execPath, [cli, 'log', 'info', dir]);
   const lines = stdout.trimEnd().split('\n');
-  const sources = ['random', 'mpc', 'teleop', 'lqr', 'safe'].map((s) => `${s} ${count(s)}`).join(', ');
+  const sources = ['random', 'mpc', 'teleop', 'lqr', 'reset', 'safe']
+    .map((s) => `${s} ${count(s)}`)
+    .join(', ');
   assert.deepEqual(lines.slice(0, 8), [
     `log:            ${dir} (${files.length} files)`,
     'task:           test-cart: state [x, x_dot, theta, theta_dot], action [force]',

@@ -116,19 +116,20 @@ test('loadTransitionDataset gives a Float32 batch without safe ticks unless aske
   await writer.flush(); // the dataset is read while the writer is still on the file
   const batch = await loadTransitionDataset(dir, { stateDim: 4, actionDim: 1 });
   const kept = Array.from({ length: 100 }, (_, i) => expectedRecord(i)).filter((r) => r.source !== 'safe');
-  assert.equal(kept.length, 80);
-  assert.equal(batch.count, 80);
+  // Six sources in turn: every sixth record is safe.
+  assert.equal(kept.length, 84);
+  assert.equal(batch.count, 84);
   assert.deepEqual([batch.stateDim, batch.actionDim], [4, 1]);
   assert.deepEqual(batch.states, Float32Array.from(kept.flatMap((r) => [...r.state])));
   assert.deepEqual(batch.actions, Float32Array.from(kept.flatMap((r) => [...r.action])));
   assert.deepEqual(batch.nextStates, Float32Array.from(kept.flatMap((r) => [...r.nextState])));
 
   const safe = await loadTransitionDataset(dir, { stateDim: 4, actionDim: 1, sources: ['safe'] });
-  assert.equal(safe.count, 20);
+  assert.equal(safe.count, 16);
   const all = await loadTransitionDataset(dir, {
     stateDim: 4,
     actionDim: 1,
-    sources: ['random', 'mpc', 'teleop', 'lqr', 'safe'],
+    sources: ['random', 'mpc', 'teleop', 'lqr', 'reset', 'safe'],
   });
   assert.equal(all.count, 100);
   await assert.rejects(

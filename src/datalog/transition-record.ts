@@ -3,7 +3,8 @@
  * the episode ended, who chose the action and which model version (if any) planned it.
  */
 
-export const TRANSITION_SOURCES = ['random', 'mpc', 'teleop', 'lqr', 'safe'] as const;
+/** Who chose the action; `reset` drove the robot back to a start state between trials. */
+export const TRANSITION_SOURCES = ['random', 'mpc', 'teleop', 'lqr', 'reset', 'safe'] as const;
 export type TransitionSource = (typeof TRANSITION_SOURCES)[number];
 
 export interface TransitionRecord {

@@ -219,7 +219,7 @@ export async function runLqrFlmExperiment(
       reset.type === 'pd' ? JointPdPolicy.forTask(task, { kp: reset.kp, kd: reset.kd }) : undefined;
     const controller = new ControllerNode(node('controller'), {
       task,
-      policies: pdReset ? { lqr: policy, teleop: pdReset } : { lqr: policy },
+      policies: pdReset ? { lqr: policy, reset: pdReset } : { lqr: policy },
       // The trial runner picks the mode; until then the safe action.
       mode: 'stop',
       rateHz: 1 / task.dt,

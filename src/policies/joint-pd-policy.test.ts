@@ -9,7 +9,7 @@ test('drives each actuated joint to the target pose with its own gains', () => {
   const out = new Float64Array(2);
   assert.throws(() => pd.act(Float64Array.from([0, 0, 0, 0]), 0, out), PolicyNotReadyError);
   pd.setTargetFromState([0.3, -0.2, 5, 5]);
-  assert.equal(pd.source, 'teleop');
+  assert.equal(pd.source, 'reset');
   // u0 = 2 (0.3 - 0.1) - 0.5 * 1, u1 = 1 (-0.2 - 0) - 0.5 * (-2)
   const u = pd.act(Float64Array.from([0.1, 0, 1, -2]), 0, out);
   assert.ok(Math.abs(u[0] - -0.1) < 1e-12 && Math.abs(u[1] - 0.8) < 1e-12, `u = ${Array.from(u)}`);

@@ -5,9 +5,9 @@
  * the robot back to a condition's start pose through the controller node, at the control
  * rate and under its limits, between trials.
  *
- * Its source is 'teleop': the controller's sources and modes are fixed (random, mpc, teleop,
- * lqr, safe) and a reset is, like teleoperation, the robot being moved by something other
- * than the policy being learned. The trial runner keeps these ticks out of the LQR log.
+ * Its source (and the controller mode it runs in) is 'reset': the robot being moved by
+ * something other than the policy being learned, so a logger can tell these ticks apart and
+ * the trial runner keeps them out of the LQR log.
  */
 import type { Task } from '../config/task-schema.js';
 import { wrapAngle } from '../math/angles.js';
@@ -28,7 +28,7 @@ export interface JointPdPolicyOptions {
 }
 
 export class JointPdPolicy implements Policy {
-  readonly source = 'teleop' as const;
+  readonly source = 'reset' as const;
   private readonly positions: Int32Array;
   private readonly velocities: Int32Array;
   private readonly wrap: boolean[];

@@ -3,7 +3,7 @@
  * controllers, teleop and exploration all sit behind this one interface so the controller
  * node, the logger and the experiment loop treat them alike.
  */
-export type ActionSource = 'random' | 'mpc' | 'teleop' | 'lqr' | 'safe';
+export type ActionSource = 'random' | 'mpc' | 'teleop' | 'lqr' | 'reset' | 'safe';
 
 /** What a policy can tell the controller's diagnostics about itself. */
 export interface PolicyStatus {

@@ -18,6 +18,7 @@ import { ControllerNode, type ControlMode } from '../nodes/controller/controller
 import { ModelSubscriber } from '../nodes/controller/model-subscriber.js';
 import { DataLoggerNode } from '../nodes/data-logger/data-logger-node.js';
 import type { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
+import { JoystickDeviceNode } from '../nodes/teleop/joystick-device-node.js';
 import { TeleopNode } from '../nodes/teleop/teleop-node.js';
 import { TrainerNode } from '../nodes/trainer/trainer-node.js';
 import { AsyncPlanner } from '../planning/async-planner.js';
@@ -58,6 +59,8 @@ export interface RobotStackOptions {
   /** Receives the teleop status line. */
   status?: (line: string) => void;
   onQuit?: () => void;
+  /** A Linux joystick device (/dev/input/jsN) feeding the teleop node's joy topic. */
+  joystick?: string;
   /** Run: also start a teleop node so the operator can take over (mode topic 'teleop'). */
   teleop?: boolean;
 }
@@ -80,6 +83,7 @@ export class RobotStack {
   readonly logger: DataLoggerNode;
   readonly drivers: RobotDriver[];
   readonly teleop: TeleopNode | null;
+  readonly joystick: JoystickDeviceNode | null;
   readonly trainer: TrainerNode | null;
   readonly logDir: string;
   private planner: AsyncPlanner | null = null;
@@ -169,6 +173,17 @@ export class RobotStack {
             // Beside another controller the operator switches modes: take over, hand back, stop.
             modeKeys: options.purpose === 'run',
           })
+        : null;
+    const joy = config.teleop.joy;
+    if (options.joystick && !this.teleop)
+      throw new RangeError('--joystick needs the teleop node (mbrl teleop, or mbrl run --teleop)');
+    if (options.joystick && !joy)
+      throw new RangeError(
+        '--joystick needs a teleop.joy section in the robot config (which axes drive which actions)',
+      );
+    this.joystick =
+      options.joystick && joy
+        ? new JoystickDeviceNode(bus.createNode('joystick'), { path: options.joystick, topic: joy.topic })
         : null;
     if (pets && mpc && this.profile) {
       const model = config.model;
@@ -262,6 +277,7 @@ export class RobotStack {
     this.started = true;
     for (const d of this.drivers) d.start();
     this.teleop?.start();
+    this.joystick?.start();
     this.controller.resetEpisode();
   }
 
@@ -279,6 +295,7 @@ export class RobotStack {
     this.stopping = true;
     this.controller.setMode('stop');
     const timing = this.controller.timingSummary();
+    this.joystick?.destroy();
     this.teleop?.destroy();
     this.controller.destroy();
     // A snapshot while running: closing marks drivers disconnected and counts the final safe command.

@@ -118,12 +118,17 @@ export interface ControlTickMsg {
   terminal: boolean;
   state: number[];
   action: number[];
-  /** random | mpc | teleop | lqr | safe */
+  /** random | mpc | teleop | lqr | reset | safe */
   source: string;
   mode: string;
   model_version: number;
   /** Why the safe action was sent ('' when it was not). */
   safe_reason: string;
+  /**
+   * False until the controller has received a valid state: `state` is then a placeholder
+   * (zeros), not a measurement, and must not be logged as one.
+   */
+  has_state: boolean;
 }
 
 /** Type name -> message type. Extend this map when a node needs a new message type. */

@@ -27,8 +27,9 @@ import { ActionLimiter } from './action-limiter.js';
 import { ControlTiming, type ControlTimingSummary } from './control-timing.js';
 import { StateAssembler } from './state-assembler.js';
 
-export type ControlMode = 'mpc' | 'random' | 'teleop' | 'lqr' | 'stop';
-export const CONTROL_MODES: readonly ControlMode[] = ['mpc', 'random', 'teleop', 'lqr', 'stop'];
+/** `reset` returns the robot to a start state between trials (TrialRunner's PD reset). */
+export type ControlMode = 'mpc' | 'random' | 'teleop' | 'lqr' | 'reset' | 'stop';
+export const CONTROL_MODES: readonly ControlMode[] = ['mpc', 'random', 'teleop', 'lqr', 'reset', 'stop'];
 
 export interface ControllerNodeOptions {
   task: Task;
@@ -323,6 +324,7 @@ export class ControllerNode {
       mode: this.currentMode,
       model_version: modelVersion,
       safe_reason: safeReason ?? '',
+      has_state: this.hasState,
     });
     this.step++;
     this.timing.record(tick.expected, tick.actual, tick.missed, (performance.now() - workStarted) / 1000);

@@ -107,6 +107,7 @@ function tickMsg(step: number, angle: number, extra: Partial<ControlTickMsg> = {
     mode: 'mpc',
     model_version: 2,
     safe_reason: '',
+    has_state: true,
     ...extra,
   };
 }
@@ -159,6 +160,34 @@ test('gaps, malformed ticks and a failing sink are counted, never fatal', async 
     assert.equal(records[1].modelVersion, 2);
     assert.equal(requests.length, 1);
     assert.deepEqual(JSON.parse(requests[0]), { transitions: 2, reason: '2 new transitions' });
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('ticks before the controller has any state are not logged: their state is a placeholder', async () => {
+  const { task } = loadTask('pendulum-swingup');
+  const bus = new InProcessBus({ loggerFactory: (n) => new MemoryLogger(n) });
+  try {
+    const records: TransitionRecord[] = [];
+    const logger = new DataLoggerNode(bus.createNode('logger'), {
+      task,
+      sink: { append: (r) => records.push(r) },
+    });
+    const pub = bus
+      .createNode('world')
+      .createPublisher('mbrl_msgs/msg/ControlTick', 'control_ticks', { qos: 'record' });
+    const noState = { has_state: false, source: 'safe', safe_reason: 'no state received' } as const;
+    pub.publish(tickMsg(0, 0, noState));
+    pub.publish(tickMsg(1, 0, noState));
+    pub.publish(tickMsg(2, 0.3));
+    pub.publish(tickMsg(3, 0.4));
+    assert.deepEqual(
+      records.map((r) => [r.step, r.state[0], r.nextState[0]]),
+      [[2, 0.3, 0.4]],
+    );
+    assert.equal(logger.stats.statelessTicks, 2);
+    assert.equal(logger.stats.gaps, 0);
   } finally {
     await bus.shutdown();
   }

@@ -20,6 +20,14 @@ import type { Publisher, RuntimeNode, Timer } from '../../runtime/node-api.js';
 import { ThrottledWarning } from '../../runtime/throttled-warning.js';
 import { timeToSeconds } from '../../runtime/time.js';
 import { TaskCost } from '../../tasks/task-cost.js';
+import type { ActionSource } from '../../policies/policy.js';
+
+/**
+ * The controller's action sources (policies layer) and the log's (datalog layer) are listed in
+ * two layers that must not import each other; this fails to compile if the lists drift apart.
+ */
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type _SourcesMatch<T extends true = SameSet<ActionSource, TransitionSource>> = T;
 
 export interface TransitionSink {
   append(record: TransitionRecord): void;
@@ -42,6 +50,8 @@ export interface DataLoggerStats {
   rejectedTicks: number;
   sinkErrors: number;
   refitRequests: number;
+  /** Ticks before the controller had any state (nothing to log: their state is a placeholder). */
+  statelessTicks: number;
 }
 
 interface PendingTick {
@@ -63,6 +73,7 @@ export class DataLoggerNode {
     rejectedTicks: 0,
     sinkErrors: 0,
     refitRequests: 0,
+    statelessTicks: 0,
   };
   private readonly cost: TaskCost;
   private readonly refitPub: Publisher<'std_msgs/msg/String'>;
@@ -113,6 +124,13 @@ export class DataLoggerNode {
     if (typeof tick === 'string') {
       this.stats.rejectedTicks++;
       this.warnings.warn(`rejected control tick: ${tick}`);
+      return;
+    }
+    if (msg.has_state === false) {
+      // No measurement yet (robot starting up): neither end of a transition.
+      this.stats.statelessTicks++;
+      this.pending = null;
+      this.previousAction = null;
       return;
     }
     const prev = this.pending;

@@ -17,7 +17,12 @@ import { SocatPtyPair, serialTestSkipReason } from '../../hardware/testing/socat
 import { waitFor } from '../../hardware/testing/wait-for.js';
 import { InProcessBus } from '../../runtime/in-process-bus.js';
 import { MemoryLogger } from '../../runtime/memory-logger.js';
-import { float64Array, type DiagnosticArrayMsg, type JointStateMsg } from '../../runtime/messages.js';
+import {
+  float64Array,
+  type DiagnosticArrayMsg,
+  type ImuMsg,
+  type JointStateMsg,
+} from '../../runtime/messages.js';
 import { SerialDriverNode } from './serial-driver-node.js';
 
 const skip = serialTestSkipReason();
@@ -34,9 +39,14 @@ function loadSerial(file: string): SerialDevice {
 }
 
 /** The driver on the host end; the test's own port on the device end plays the board. */
-async function rig(deviceFile: string) {
+async function rig(deviceFile: string, calibrationFile?: string) {
   const device = loadSerial(deviceFile);
-  const mapping = DeviceMapping.create({ device, calibration, deviceFile, task });
+  const mapping = DeviceMapping.create({
+    device,
+    calibration: calibrationFile ? Calibration.load(calibrationFile) : calibration,
+    deviceFile,
+    task,
+  });
   const protocol = WireProtocol.forDevice(device);
   const pair = await SocatPtyPair.create();
   const bus = new InProcessBus({ loggerFactory: (n) => new MemoryLogger(n) });
@@ -49,6 +59,8 @@ async function rig(deviceFile: string) {
   const observer = bus.createNode('observer');
   const states: JointStateMsg[] = [];
   observer.createSubscription('sensor_msgs/msg/JointState', 'joint_states', (m) => states.push(m));
+  const imus: ImuMsg[] = [];
+  observer.createSubscription('sensor_msgs/msg/Imu', 'imu/base', (m) => imus.push(m));
   const diagnostics: DiagnosticArrayMsg[] = [];
   observer.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', (m) =>
     diagnostics.push(m),
@@ -89,6 +101,7 @@ async function rig(deviceFile: string) {
     bus,
     driver,
     states,
+    imus,
     diagnostics,
     command,
     received,
@@ -160,6 +173,28 @@ describe('SerialDriverNode over a pty pair', { skip }, () => {
           ),
         'diagnostics reporting the bad frames',
       );
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('an IMU declared in the device file is published as calibrated sensor_msgs/Imu', async () => {
+    const r = await rig(
+      join(root, 'test/fixtures/devices/imu-board.yaml'),
+      join(root, 'test/fixtures/calibration/imu-board.yaml'),
+    );
+    try {
+      // 90 deg/s about z, 1 g down.
+      await r.write(r.protocol.encodeSensor([0, -8192, 0, 0, 0, 0, 9000, 0, 0, -1000]));
+      await waitFor(() => r.imus.length >= 1 && r.states.length >= 1, 'an Imu and a JointState');
+      const imu = r.imus[0];
+      assert.equal(imu.header.frame_id, 'imu_link');
+      assert.ok(Math.abs(imu.angular_velocity.z - Math.PI / 2) < 1e-9);
+      assert.ok(Math.abs(imu.linear_acceleration.z + 9.80665) < 1e-9);
+      // No orientation fields: flagged as absent (REP 145), the others as present.
+      assert.equal(imu.orientation_covariance[0], -1);
+      assert.equal(imu.angular_velocity_covariance[0], 0);
+      assert.ok(Math.abs(r.states[0].position[1] - Math.PI) < 1e-9);
     } finally {
       await r.close();
     }

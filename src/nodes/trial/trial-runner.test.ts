@@ -24,7 +24,7 @@ const START = [0.1, -0.1, 0, 0];
 const AWAY = [1.2, -1.0];
 
 /**
- * Reacher on the simulator, controller (lqr: a PD to AWAY; teleop: the reset PD), data logger
+ * Reacher on the simulator, controller (lqr: a PD to AWAY; reset: the reset PD), data logger
  * and a trial runner whose driver can only advance the simulation (no teleport) unless
  * `teleport` is set; the simulated robot starts at START.
  */
@@ -57,7 +57,7 @@ async function setup(
   const pd = reset.type === 'pd' ? JointPdPolicy.forTask(task, reset) : undefined;
   const controller = new ControllerNode(bus.createNode('controller', { useSimTime: true }), {
     task,
-    policies: pd ? { lqr, teleop: pd } : { lqr },
+    policies: pd ? { lqr, reset: pd } : { lqr },
     mode: 'stop',
     rateHz: 1 / task.dt,
     staleTimeoutSeconds: 2 * task.dt,
@@ -162,7 +162,7 @@ test('pd: drives the simulated arm from the end of a trial back to the start pos
     let atHandover: Float64Array | null = null;
     const advance = sim.advance.bind(sim);
     sim.advance = () => {
-      if (previousMode === 'teleop' && controller.mode === 'lqr')
+      if (previousMode === 'reset' && controller.mode === 'lqr')
         atHandover = env.readState(new Float64Array(4));
       previousMode = controller.mode;
       return advance();

@@ -7,7 +7,7 @@
  *
  * Resets (TrialResetConfig):
  *  - teleport: the driver puts the simulator in the start state; the trial's first tick sees it.
- *  - pd: the controller runs a JointPdPolicy (its `teleop` slot) to the start pose at the
+ *  - pd: the controller runs a JointPdPolicy (mode and source `reset`) to the start pose at the
  *    control rate until every position is within tolerance of the start and every velocity
  *    within tolerance of zero, on a tick that acted on fresh state.
  *  - operator: the controller sends the safe action (mode `stop`) until `true` arrives on the
@@ -47,7 +47,7 @@ export interface TrialRunnerOptions {
   controller: ControllerNode;
   reset: TrialResetConfig;
   driver: TrialDriver;
-  /** For reset type pd: the policy in the controller's `teleop` slot. */
+  /** For reset type pd: the policy in the controller's `reset` slot. */
   resetPolicy?: JointPdPolicy;
   /** Mode trials run in; default 'lqr'. */
   trialMode?: Exclude<ControlMode, 'stop'>;
@@ -123,7 +123,7 @@ export class TrialRunner {
     this.periodSeconds = options.periodSeconds ?? task.dt;
     if (reset.type === 'pd' && !options.resetPolicy)
       throw new RangeError(
-        "reset type pd needs resetPolicy (the JointPdPolicy in the controller's teleop slot)",
+        "reset type pd needs resetPolicy (the JointPdPolicy in the controller's reset slot)",
       );
     const topics = options.topics ?? {};
     this.statePub = node.createPublisher('std_msgs/msg/String', topics.state ?? 'trial/state', {
@@ -166,8 +166,8 @@ export class TrialRunner {
 
   /**
    * A sink that passes on only the transitions of trial episodes (put it between the data
-   * logger and the log): reset ticks are not samples of the policy being learned, and until
-   * the controller has a `reset` source they could only be logged mislabelled as teleop.
+   * logger and the log): reset ticks (source `reset`) are not samples of the policy being
+   * learned, so an LQR-FLM log holds only trials.
    */
   trialSink(sink: TransitionSink): TransitionSink {
     return {
@@ -210,9 +210,9 @@ export class TrialRunner {
         return { type: 'teleport', periods: 0, seconds: 0, positionError: null, velocityError: null };
       case 'pd': {
         this.options.resetPolicy!.setTargetFromState(start);
-        if (!controller.setMode('teleop'))
+        if (!controller.setMode('reset'))
           throw new Error(
-            "reset type pd: the controller has no teleop policy (put the reset's JointPdPolicy there)",
+            "reset type pd: the controller has no reset policy (give it the reset's JointPdPolicy)",
           );
         controller.resetEpisode();
         this.statePub.publish({ data: 'resetting' });
@@ -224,7 +224,7 @@ export class TrialRunner {
           start,
           (tick) => {
             // Only a tick that acted on fresh state under the PD tells where the robot is.
-            if (!tick || tick.safeReason !== '' || tick.mode !== 'teleop') return false;
+            if (!tick || tick.safeReason !== '' || tick.mode !== 'reset') return false;
             const e = this.startError(tick.state, start);
             return e.position <= tol.position_tolerance && e.velocity <= tol.velocity_tolerance;
           },
