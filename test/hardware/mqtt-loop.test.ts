@@ -73,8 +73,15 @@ test('cart-pole over MQTT: the loop closes through the broker and survives a bro
     await waitFor(() => stack.logger.stats.transitions >= 40, '40 logged transitions', 20_000);
     const safeBefore = stack.controller.stats.safeTicks;
 
-    await broker.restart();
     const driverStats = () => stack.drivers[0].stats() as Readonly<DriverStats>;
+    // While the broker is down, no state arrives: the controller must fall back to the safe action.
+    await broker.restart(() =>
+      waitFor(
+        () => !driverStats().connected && stack.controller.stats.safeTicks > safeBefore + 2,
+        'the driver to see the outage and the controller to go safe',
+        20_000,
+      ),
+    );
     await waitFor(
       () => driverStats().reconnects >= 1 && driverStats().connected,
       'the driver to reconnect',

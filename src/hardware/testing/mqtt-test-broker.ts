@@ -18,8 +18,11 @@ export interface TestBroker {
   readonly url: string;
   readonly port: number;
   readonly kind: TestBrokerKind;
-  /** Stops the broker and starts it again on the same port (clients see the connection drop). */
-  restart(): Promise<void>;
+  /**
+   * Stops the broker and starts it again on the same port (clients see the connection drop);
+   * `whileDown` runs in between, for tests that check what happens during the outage.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,8 +159,9 @@ class MosquittoBroker implements TestBroker {
     }
   }
 
-  async restart(): Promise<void> {
+  async restart(whileDown?: () => Promise<void>): Promise<void> {
     await this.halt();
+    await whileDown?.();
     await this.start();
   }
 
@@ -220,8 +224,9 @@ class AedesBroker implements TestBroker {
     this.server = server;
   }
 
-  async restart(): Promise<void> {
+  async restart(whileDown?: () => Promise<void>): Promise<void> {
     await this.stop();
+    await whileDown?.();
     await this.start();
   }
 
