@@ -29,6 +29,7 @@ import type { Policy } from '../policies/policy.js';
 import { RandomPolicy } from '../policies/random-policy.js';
 import { TeleopPolicy } from '../policies/teleop-policy.js';
 import { InProcessBus } from '../runtime/in-process-bus.js';
+import type { Logger } from '../runtime/node-api.js';
 import { createDrivers, type RobotDriver } from './device-drivers.js';
 
 /** How long a driver may take to close (send its safe command, release the device). */
@@ -93,6 +94,8 @@ export class RobotStack {
   private started = false;
   private stopping = false;
   private stopped: Promise<RobotRunSummary> | null = null;
+  /** The stack's own log (shutdown and planner problems), like any node's. */
+  private readonly log: Logger;
   private readonly writer: TransitionLogWriter;
 
   private constructor(
@@ -108,6 +111,7 @@ export class RobotStack {
     const t = task.task;
     const { bus, writer, drivers } = parts;
     this.bus = bus;
+    this.log = bus.createNode('robot_stack').logger;
     this.drivers = drivers;
     this.writer = writer;
     this.logDir = parts.logDir;
@@ -334,7 +338,7 @@ export class RobotStack {
   }
 
   private warn(message: string): void {
-    process.stderr.write(`robot stack: ${message}\n`);
+    this.log.warn(message);
   }
 
   private async installModel(

@@ -396,8 +396,14 @@ export function mqttConnectionSettings(
       throw new Error(`MQTT TLS: cannot read ${resolved} (tls.${what}): ${code}`, { cause: err });
     }
   };
+  const url = options.brokerUrl ?? mqtt.broker_url;
+  // TLS settings with a plain-TCP URL would silently send credentials unencrypted.
+  if (mqtt.tls && !/^(mqtts|wss|ssl):/i.test(url))
+    throw new RangeError(
+      `${options.deviceFile}: mqtt.tls is set but the broker URL ${redactUrl(url)} is not TLS (use mqtts://, wss:// or ssl://)`,
+    );
   return {
-    url: options.brokerUrl ?? mqtt.broker_url,
+    url,
     keepaliveSeconds: mqtt.keepalive_s,
     connectTimeoutSeconds: mqtt.connect_timeout_s,
     reconnect: device.reconnect,
@@ -450,10 +456,16 @@ export class MqttSession {
   private closing = false;
   private up = false;
   private lastError = '';
+  /** The reason the previous connection attempt failed ('' after a good connection). */
+  private lastFailure = '';
   private readonly hardwareId: string;
 
   constructor(private readonly options: MqttSessionOptions) {
     this.hardwareId = redactUrl(options.url);
+    if (options.tls && !options.tls.rejectUnauthorized)
+      options.logger.warn(
+        `${this.hardwareId}: tls.reject_unauthorized is false: the broker's certificate is not checked (bench setups only)`,
+      );
     this.backoff = new ReconnectBackoff({
       initialSeconds: options.reconnect.initial_delay_s,
       maxSeconds: options.reconnect.max_delay_s,
@@ -593,9 +605,12 @@ export class MqttSession {
     if (this.reconnectTimer) return;
     const delay = this.backoff.next();
     const message = `${this.hardwareId}: ${reason}; reconnecting in ${delay.toFixed(2)} s`;
-    // The first failure after a good connection is news; repeated retries are not.
-    if (wasUp) this.options.logger.warn(message);
+    // The first failure after a good connection is news, and so is a new reason for failing
+    // to connect at all (a refused login or an untrusted certificate will not fix itself);
+    // the same failure repeated on every retry is not.
+    if (wasUp || reason !== this.lastFailure) this.options.logger.warn(message);
     else this.options.logger.debug(message);
+    this.lastFailure = wasUp ? '' : reason;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.closing || this.client !== client) return;
