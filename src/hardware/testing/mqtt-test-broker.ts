@@ -74,7 +74,7 @@ function parseKind(value: string | undefined): TestBrokerKind | undefined {
 }
 
 /** A port the OS just handed out; another process could take it first, which start() then reports. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

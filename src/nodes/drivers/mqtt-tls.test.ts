@@ -17,7 +17,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path, { join } from 'node:path';
 import tls from 'node:tls';
@@ -29,7 +28,7 @@ import { packageRoot } from '../../config/package-paths.js';
 import { loadTask } from '../../config/task-loader.js';
 import { Calibration } from '../../hardware/calibration/calibration.js';
 import { DeviceMapping } from '../../hardware/device-mapping.js';
-import { findMosquitto } from '../../hardware/testing/mqtt-test-broker.js';
+import { findMosquitto, freePort } from '../../hardware/testing/mqtt-test-broker.js';
 import { waitFor } from '../../hardware/testing/wait-for.js';
 import { InProcessBus } from '../../runtime/in-process-bus.js';
 import { MemoryLogger } from '../../runtime/memory-logger.js';
@@ -156,19 +155,6 @@ function makeCertificates(dir: string): void {
     ],
     dir,
   );
-}
-
-/** A port the OS just handed out. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
-  return address.port;
 }
 
 /** Whether a TLS handshake with the broker, verified against `ca` for "localhost", completes. */
