@@ -1,0 +1,485 @@
+/**
+ * The ROS 2 transport: the node API (../node-api.ts) over rclnodejs. rclnodejs is loaded at run
+ * time (load-rclnodejs.ts) and used only through the structural API in rclnodejs-api.ts.
+ *
+ * STATIC ASSUMPTIONS (checked only by `tsc -p tsconfig.ros2.json`, not by any test here unless
+ * ROS 2 is sourced): the rclnodejs call shapes; that publish() accepts our plain message objects;
+ * that serializationMode 'plain' delivers number arrays as plain arrays; that timers created on a
+ * node use its ROS clock (so follow /clock under use_sim_time); that PARAMETER_INTEGER values are
+ * bigint at run time.
+ */
+import { errorText } from '../error-text.js';
+import type { MessageTypeName, MessageTypes } from '../messages.js';
+import type {
+  Clock,
+  Logger,
+  NodeOptions,
+  ParameterChangeListener,
+  ParameterDescriptor,
+  ParameterValue,
+  Publisher,
+  PublisherOptions,
+  RuntimeNode,
+  SetParameterResult,
+  Subscription,
+  SubscriptionOptions,
+  Timer,
+  TimerOptions,
+  TimerTick,
+  Transport,
+} from '../node-api.js';
+import { resolveQoS } from '../qos.js';
+import type { TimeMsg } from '../time.js';
+import { fullyQualifiedNodeName, normalizeNamespace, resolveTopicName } from '../topic-names.js';
+import { validateTimerPeriod } from '../wall-timer.js';
+import { loadRclnodejs, type LoadRclnodejsOptions } from './load-rclnodejs.js';
+import { toRclQoSSettings } from './qos-mapping.js';
+import {
+  RCL_PARAMETER_TYPE,
+  type RclContext,
+  type RclEndpointOptions,
+  type RclNode,
+  type RclnodejsModule,
+  type RclParameter,
+  type RclRange,
+  type RclTime,
+} from './rclnodejs-api.js';
+
+/** Message types with no ROS 2 interface package yet. */
+const NO_ROS_INTERFACE: ReadonlySet<MessageTypeName> = new Set<MessageTypeName>([
+  'mbrl_msgs/msg/ControlTick',
+]);
+
+export function checkRosInterfaceAvailable(typeName: MessageTypeName, topic: string): void {
+  if (NO_ROS_INTERFACE.has(typeName)) {
+    // TODO(ros2): add an mbrl_msgs interface package (msg/ControlTick.msg) and remove this check.
+    throw new Error(
+      `cannot use topic '${topic}' over ROS 2: message type '${typeName}' has no ROS 2 interface ` +
+        `package yet (mbrl_msgs is not built); use the in-process transport for it, or keep that ` +
+        `topic off the ROS 2 graph`,
+    );
+  }
+}
+
+function timeFromRcl(t: RclTime): TimeMsg {
+  const { seconds, nanoseconds } = t.secondsAndNanoseconds;
+  return { sec: Number(seconds), nanosec: Number(nanoseconds) };
+}
+
+function secondsFromNs(ns: bigint): number {
+  return Number(ns) / 1e9;
+}
+
+/** Which rcl parameter type a default value (and descriptor) declares. */
+export function rclParameterType(value: ParameterValue, integer: boolean): number {
+  const T = RCL_PARAMETER_TYPE;
+  if (typeof value === 'boolean') return T.BOOL;
+  if (typeof value === 'string') return T.STRING;
+  if (typeof value === 'number') return integer ? T.INTEGER : T.DOUBLE;
+  // An empty array says nothing about its element type: take number[] (double, or integer).
+  if (value.length === 0) return integer ? T.INTEGER_ARRAY : T.DOUBLE_ARRAY;
+  const first = value[0];
+  if (typeof first === 'boolean') return T.BOOL_ARRAY;
+  if (typeof first === 'string') return T.STRING_ARRAY;
+  return integer ? T.INTEGER_ARRAY : T.DOUBLE_ARRAY;
+}
+
+/** Our value as rclnodejs wants it for `type`: integers as bigint. Throws on a non-integer. */
+export function toRclParameterValue(value: ParameterValue, type: number): unknown {
+  const toBig = (n: unknown): bigint => {
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new Error(`${String(n)} is not an integer`);
+    return BigInt(n);
+  };
+  if (type === RCL_PARAMETER_TYPE.INTEGER) return toBig(value);
+  if (type === RCL_PARAMETER_TYPE.INTEGER_ARRAY) {
+    if (!Array.isArray(value)) throw new Error(`${JSON.stringify(value)} is not an integer array`);
+    return value.map(toBig);
+  }
+  return Array.isArray(value) ? [...value] : value;
+}
+
+/** rclnodejs's parameter value back as ours: bigint -> number, typed arrays -> arrays. */
+export function fromRclParameterValue(value: unknown): ParameterValue {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    return Array.from(value as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v)) as
+      boolean[] | number[] | string[];
+  }
+  throw new Error(`unsupported parameter value ${String(value)}`);
+}
+
+class Ros2Logger implements Logger {
+  constructor(private readonly rcl: ReturnType<RclNode['getLogger']>) {}
+  get name(): string {
+    return this.rcl.name;
+  }
+  debug(message: string): void {
+    this.rcl.debug(message);
+  }
+  info(message: string): void {
+    this.rcl.info(message);
+  }
+  warn(message: string): void {
+    this.rcl.warn(message);
+  }
+  error(message: string): void {
+    this.rcl.error(message);
+  }
+  fatal(message: string): void {
+    this.rcl.fatal(message);
+  }
+}
+
+class Ros2Clock implements Clock {
+  readonly type: 'system' | 'ros';
+  constructor(
+    private readonly node: RclNode,
+    readonly isSimTime: boolean,
+  ) {
+    this.type = isSimTime ? 'ros' : 'system';
+  }
+  now(): TimeMsg {
+    return timeFromRcl(this.node.getClock().now());
+  }
+  nowSeconds(): number {
+    return secondsFromNs(this.node.getClock().now().nanoseconds);
+  }
+}
+
+export class Ros2Node implements RuntimeNode {
+  readonly name: string;
+  readonly namespace: string;
+  readonly fullName: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Subscription and timer callbacks that threw (they are logged, never rethrown). */
+  callbackErrors = 0;
+  private readonly owned = new Map<object, () => void>();
+  private destroyed = false;
+
+  constructor(
+    private readonly rcl: RclnodejsModule,
+    readonly rclNode: RclNode,
+    useSimTime: boolean,
+    private readonly onDestroy: (node: Ros2Node) => void,
+  ) {
+    this.name = rclNode.name();
+    this.namespace = normalizeNamespace(rclNode.namespace());
+    this.fullName = fullyQualifiedNodeName(this.name, this.namespace);
+    this.logger = new Ros2Logger(rclNode.getLogger());
+    this.clock = new Ros2Clock(rclNode, useSimTime);
+  }
+
+  private endpointOptions(qos: PublisherOptions['qos']): RclEndpointOptions {
+    const s = toRclQoSSettings(resolveQoS(qos));
+    return {
+      qos: new this.rcl.QoS(s.history, s.depth, s.reliability, s.durability),
+      // Plain arrays, not Float64Array etc., so messages match the types in messages.ts.
+      enableTypedArray: false,
+      serializationMode: 'plain',
+    };
+  }
+
+  createPublisher<T extends MessageTypeName>(
+    typeName: T,
+    topic: string,
+    options: PublisherOptions = {},
+  ): Publisher<T> {
+    this.checkAlive('create a publisher');
+    const resolved = resolveTopicName(topic, this.name, this.namespace);
+    checkRosInterfaceAvailable(typeName, resolved);
+    const pub = this.rclNode.createPublisher(typeName, resolved, this.endpointOptions(options.qos));
+    let alive = true;
+    const publisher: Publisher<T> = {
+      topic: resolved,
+      typeName,
+      publish: (message) => {
+        if (!alive) throw new Error(`publisher on '${resolved}' of node '${this.fullName}' was destroyed`);
+        // rclnodejs accepts plain objects with the .msg field names and converts them itself.
+        pub.publish(message);
+      },
+      subscriptionCount: () => (alive ? pub.subscriptionCount() : 0),
+      destroy: () => {
+        if (!alive) return;
+        alive = false;
+        this.owned.delete(publisher);
+        this.rclNode.destroyPublisher(pub);
+      },
+    };
+    this.owned.set(publisher, () => publisher.destroy());
+    return publisher;
+  }
+
+  createSubscription<T extends MessageTypeName>(
+    typeName: T,
+    topic: string,
+    callback: (message: MessageTypes[T]) => void,
+    options: SubscriptionOptions = {},
+  ): Subscription<T> {
+    this.checkAlive('create a subscription');
+    const resolved = resolveTopicName(topic, this.name, this.namespace);
+    checkRosInterfaceAvailable(typeName, resolved);
+    const sub = this.rclNode.createSubscription(
+      typeName,
+      resolved,
+      this.endpointOptions(options.qos),
+      (msg) => {
+        try {
+          // With serializationMode 'plain' the message has the shape of messages.ts (static assumption).
+          callback(msg as MessageTypes[T]);
+        } catch (err) {
+          this.callbackErrors += 1;
+          this.logger.error(
+            `subscription callback of node '${this.fullName}' on '${resolved}' (${typeName}) threw: ${errorText(err)}`,
+          );
+          if (err instanceof Error && err.stack !== undefined) this.logger.debug(err.stack);
+        }
+      },
+    );
+    let alive = true;
+    const subscription: Subscription<T> = {
+      topic: resolved,
+      typeName,
+      destroy: () => {
+        if (!alive) return;
+        alive = false;
+        this.owned.delete(subscription);
+        this.rclNode.destroySubscription(sub);
+      },
+    };
+    this.owned.set(subscription, () => subscription.destroy());
+    return subscription;
+  }
+
+  /** `precise` is not supported: rcl timers wake from the rclnodejs event loop. */
+  createTimer(periodSeconds: number, callback: (tick: TimerTick) => void, options: TimerOptions = {}): Timer {
+    this.checkAlive('create a timer');
+    validateTimerPeriod(periodSeconds);
+    if (options.precise === true) {
+      this.logger.debug(`timer of node '${this.fullName}': 'precise' is ignored on the ROS 2 transport`);
+    }
+    const periodNs = BigInt(Math.max(1, Math.round(periodSeconds * 1e9)));
+    let lastExpected: bigint | undefined;
+    const rclTimer = this.rclNode.createTimer(periodNs, (info) => {
+      const nowNs = this.rclNode.getClock().now().nanoseconds;
+      const expectedNs = info?.expectedCallTime ?? nowNs;
+      const missed =
+        lastExpected === undefined ? 0 : Math.max(0, Number((expectedNs - lastExpected) / periodNs) - 1);
+      lastExpected = expectedNs;
+      const tick: TimerTick = {
+        expected: secondsFromNs(expectedNs),
+        actual: secondsFromNs(info?.actualCallTime ?? nowNs),
+        missed,
+      };
+      try {
+        callback(tick);
+      } catch (err) {
+        this.callbackErrors += 1;
+        this.logger.error(`timer callback of node '${this.fullName}' threw: ${errorText(err)}`);
+        if (err instanceof Error && err.stack !== undefined) this.logger.debug(err.stack);
+      }
+    });
+    let canceled = false;
+    const timer: Timer = {
+      periodSeconds,
+      cancel: () => {
+        if (canceled) return;
+        canceled = true;
+        this.owned.delete(timer);
+        this.rclNode.destroyTimer(rclTimer);
+      },
+      isCanceled: () => canceled,
+    };
+    this.owned.set(timer, () => timer.cancel());
+    return timer;
+  }
+
+  declareParameter<V extends ParameterValue>(
+    name: string,
+    defaultValue: V,
+    descriptor: ParameterDescriptor = {},
+  ): V {
+    this.checkAlive('declare a parameter');
+    const integer = descriptor.integer === true;
+    const type = rclParameterType(defaultValue, integer);
+    const label = `parameter '${name}' of node '${this.fullName}'`;
+    let range: RclRange | undefined;
+    if (descriptor.range !== undefined) {
+      const { min, max, step } = descriptor.range;
+      range = integer
+        ? new this.rcl.IntegerRange(BigInt(min), BigInt(max), BigInt(step ?? 0))
+        : new this.rcl.FloatingPointRange(min, max, step ?? 0);
+    }
+    try {
+      const rclDescriptor = new this.rcl.ParameterDescriptor(
+        name,
+        type,
+        descriptor.description ?? '',
+        descriptor.readOnly ?? false,
+        range,
+      );
+      const parameter = new this.rcl.Parameter(name, type, toRclParameterValue(defaultValue, type));
+      // An override (NodeOptions.parameterOverrides or --params-file) wins over the default.
+      const declared = this.rclNode.declareParameter(parameter, rclDescriptor);
+      return fromRclParameterValue(declared.value) as V;
+    } catch (err) {
+      throw new Error(`${label}: ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  private declared(name: string): RclParameter {
+    const p = this.rclNode.hasParameter(name) ? this.rclNode.getParameter(name) : undefined;
+    if (p === undefined || p.type === RCL_PARAMETER_TYPE.NOT_SET) {
+      throw new Error(`parameter '${name}' of node '${this.fullName}' is not declared`);
+    }
+    return p;
+  }
+
+  getParameter(name: string): ParameterValue {
+    return fromRclParameterValue(this.declared(name).value);
+  }
+
+  setParameter(name: string, value: ParameterValue): SetParameterResult {
+    const label = `parameter '${name}' of node '${this.fullName}'`;
+    let current: RclParameter;
+    try {
+      current = this.declared(name);
+    } catch (err) {
+      return { successful: false, reason: errorText(err) };
+    }
+    try {
+      const parameter = new this.rcl.Parameter(name, current.type, toRclParameterValue(value, current.type));
+      const result = this.rclNode.setParameter(parameter);
+      return {
+        successful: result.successful,
+        reason: result.successful ? '' : `${label}: ${result.reason}`,
+      };
+    } catch (err) {
+      // rclnodejs throws (rather than returning a failed result) for a value of the wrong type.
+      return { successful: false, reason: `${label}: ${errorText(err)}` };
+    }
+  }
+
+  /**
+   * Listeners run after a successful set, from this process or a remote `ros2 param set`.
+   * Uses rclnodejs's post-set callback: an on-set callback would fire before validation.
+   */
+  onParameterChange(listener: ParameterChangeListener): () => void {
+    const callback = (parameters: RclParameter[]): void => {
+      for (const p of parameters) {
+        try {
+          listener(p.name, fromRclParameterValue(p.value));
+        } catch (err) {
+          this.logger.error(
+            `parameter change listener for parameter '${p.name}' of node '${this.fullName}' threw: ${errorText(err)}`,
+          );
+        }
+      }
+    };
+    this.rclNode.addPostSetParametersCallback(callback);
+    return () => this.rclNode.removePostSetParametersCallback(callback);
+  }
+
+  now(): TimeMsg {
+    return timeFromRcl(this.rclNode.now());
+  }
+
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const dispose of [...this.owned.values()]) dispose();
+    this.owned.clear();
+    this.rclNode.stop();
+    this.rclNode.destroy();
+    this.onDestroy(this);
+  }
+
+  private checkAlive(action: string): void {
+    if (this.destroyed) throw new Error(`node '${this.fullName}' has been destroyed; cannot ${action}`);
+  }
+}
+
+export interface Ros2TransportOptions {
+  /** ROS arguments, e.g. ['--ros-args', '--params-file', 'robot.yaml']; default none. */
+  args?: string[];
+  /** DDS domain; default ROS_DOMAIN_ID / 0. */
+  domainId?: number;
+  /** Where to load rclnodejs from (tests). */
+  loader?: LoadRclnodejsOptions;
+}
+
+export class Ros2Transport implements Transport {
+  readonly kind = 'ros2' as const;
+  private readonly nodes = new Map<string, Ros2Node>();
+  private closed = false;
+
+  private constructor(
+    readonly rcl: RclnodejsModule,
+    private readonly context: RclContext | undefined,
+  ) {}
+
+  /** Loads rclnodejs and initializes rcl; throws an actionable Error when ROS 2 is not available. */
+  static async create(options: Ros2TransportOptions = {}): Promise<Ros2Transport> {
+    const rcl = await loadRclnodejs(options.loader);
+    let context: RclContext | undefined;
+    if (options.domainId !== undefined) {
+      if (!Number.isInteger(options.domainId) || options.domainId < 0) {
+        throw new RangeError(`ROS domain id must be a non-negative integer, got ${options.domainId}`);
+      }
+      context = new rcl.Context(BigInt(options.domainId));
+    }
+    // The argv given to init are the global ROS arguments (--params-file, -p, remapping).
+    await rcl.init(context, ['node', 'mbrl', ...(options.args ?? [])]);
+    return new Ros2Transport(rcl, context);
+  }
+
+  createNode(name: string, options: NodeOptions = {}): Ros2Node {
+    if (this.closed) throw new Error(`cannot create node '${name}': the ROS 2 transport has been shut down`);
+    const fullName = fullyQualifiedNodeName(name, options.namespace ?? '/');
+    if (this.nodes.has(fullName)) {
+      throw new Error(`a node named '${fullName}' already exists in this process`);
+    }
+    const overrides: Record<string, ParameterValue> = { ...options.parameterOverrides };
+    if (overrides.use_sim_time !== undefined && typeof overrides.use_sim_time !== 'boolean') {
+      throw new Error(
+        `parameter 'use_sim_time' of node '${fullName}': expected boolean, got ${JSON.stringify(overrides.use_sim_time)}`,
+      );
+    }
+    const useSimTime = options.useSimTime ?? overrides.use_sim_time === true;
+    // rclnodejs's TimeSource declares use_sim_time from this override and follows /clock when true.
+    overrides.use_sim_time = useSimTime;
+    const parameterOverrides = Object.entries(overrides).map(([key, value]) => {
+      // Overrides carry no descriptor: whole numbers in an override are taken as doubles, so a
+      // parameter declared with `integer: true` needs its override converted; see NOT DONE in the report.
+      const type = rclParameterType(value, false);
+      return new this.rcl.Parameter(key, type, toRclParameterValue(value, type));
+    });
+    const rclNode = new this.rcl.Node(name, normalizeNamespace(options.namespace ?? '/'), this.context, {
+      parameterOverrides,
+      automaticallyDeclareParametersFromOverrides: false,
+      startParameterServices: true,
+    });
+    const node = new Ros2Node(this.rcl, rclNode, useSimTime, (n) => {
+      if (this.nodes.get(n.fullName) === n) this.nodes.delete(n.fullName);
+    });
+    this.nodes.set(node.fullName, node);
+    rclNode.spin();
+    return node;
+  }
+
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const node of [...this.nodes.values()]) node.destroy();
+    if (!this.rcl.isShutdown()) this.rcl.shutdown(this.context);
+  }
+}
