@@ -1,0 +1,99 @@
+"""Helpers shared by launch/*.launch.py (installed to share/mbrl_control/ros).
+
+Only the standard library and PyYAML (a dependency of ROS 2 launch), so this module is
+testable without ROS. The launch files find it as ../ros relative to themselves, which holds
+in the source tree and in the install (share/mbrl_control/{launch,ros}).
+"""
+
+import os
+
+import yaml
+
+PACKAGE = 'mbrl_control'
+
+# Robot-config driver type -> executable (ros/<kind>, installed to lib/mbrl_control).
+DRIVER_EXECUTABLES = {'sim': 'sim', 'serial': 'serial_driver', 'mqtt': 'mqtt_driver'}
+
+NODE_KINDS = (
+    'controller',
+    'data_logger',
+    'trainer',
+    'teleop',
+    'serial_driver',
+    'mqtt_driver',
+    'sim',
+    'robot',
+)
+
+
+def package_share():
+    """share/mbrl_control when installed; the package source root in a source tree."""
+    return os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+
+def share_path(relative):
+    """A file shipped with the package, given relative to the package root."""
+    return os.path.join(package_share(), relative)
+
+
+def as_bool(value):
+    text = str(value).strip().lower()
+    if text in ('true', '1', 'yes', 'on'):
+        return True
+    if text in ('false', '0', 'no', 'off', ''):
+        return False
+    raise ValueError(f'expected true or false, got {value!r}')
+
+
+def resolve_robot_config(value, share=None):
+    """Robot config argument -> absolute path.
+
+    Accepts an absolute path, a path relative to the working directory, a path relative
+    to the package (hardware/robots/cartpole-serial.yaml) or a bare name (cartpole-serial
+    -> hardware/robots/cartpole-serial.yaml in the package).
+    """
+    share = share or package_share()
+    value = str(value).strip()
+    if not value:
+        raise ValueError('robot_config is empty: give a robot config file or name')
+    candidates = [os.path.abspath(value), os.path.join(share, value)]
+    if os.sep not in value and not value.endswith(('.yaml', '.yml')):
+        candidates.append(os.path.join(share, 'hardware', 'robots', value + '.yaml'))
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return os.path.realpath(candidate)
+    raise FileNotFoundError(
+        f'robot config {value!r} not found (tried: {", ".join(candidates)})'
+    )
+
+
+def load_robot_config(path):
+    with open(path, encoding='utf-8') as f:
+        config = yaml.safe_load(f)
+    if not isinstance(config, dict):
+        raise ValueError(f'{path}: expected a mapping (see hardware/robots/*.yaml)')
+    return config
+
+
+def driver_nodes(config):
+    """[(node name, executable, driver index)] for the config's drivers, named as `mbrl run` names them."""
+    nodes = []
+    for index, driver in enumerate(config.get('drivers') or []):
+        kind = driver.get('type') if isinstance(driver, dict) else None
+        if kind not in DRIVER_EXECUTABLES:
+            raise ValueError(f'drivers[{index}]: unknown driver type {kind!r}')
+        nodes.append((f'driver_{index}_{kind}', DRIVER_EXECUTABLES[kind], index))
+    return nodes
+
+
+def runs_trainer(config):
+    """PETS learns online: its robot stack has a trainer; other controllers do not."""
+    controller = config.get('controller')
+    return isinstance(controller, dict) and controller.get('type') == 'pets'
+
+
+def node_parameters(params_file, robot_config, use_sim_time, extra=None):
+    """The parameters list for launch_ros Node: the params file, then launch-time overrides."""
+    overrides = {'robot_config': robot_config, 'use_sim_time': use_sim_time}
+    overrides.update(extra or {})
+    return [params_file, overrides] if params_file else [overrides]
