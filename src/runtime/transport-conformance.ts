@@ -66,7 +66,12 @@ function unique(prefix: string): string {
 }
 
 /** QoS 'record' with keep_all, so a reliable burst is never cut by a shallow queue. */
-const KEEP_ALL: QoSProfile = { history: 'keep_all', depth: 1000, reliability: 'reliable', durability: 'volatile' };
+const KEEP_ALL: QoSProfile = {
+  history: 'keep_all',
+  depth: 1000,
+  reliability: 'reliable',
+  durability: 'volatile',
+};
 
 export function transportConformanceSuite(
   name: string,
@@ -88,7 +93,9 @@ export function transportConformanceSuite(
 
     /** Runs `body` with fresh uniquely named nodes, destroyed afterwards whatever happens. */
     async function withNodes(
-      body: (make: (base: string, nodeOptions?: Parameters<Transport['createNode']>[1]) => RuntimeNode) => Promise<void>,
+      body: (
+        make: (base: string, nodeOptions?: Parameters<Transport['createNode']>[1]) => RuntimeNode,
+      ) => Promise<void>,
     ): Promise<void> {
       assert.ok(transport !== undefined, 'transport was not created');
       const t = transport;
@@ -138,7 +145,11 @@ export function transportConformanceSuite(
         const sent = Array.from({ length: 50 }, (_, i) => `m${i}`);
         for (const data of sent) pub.publish(str(data));
         const real = (): string[] => got.map((m) => m.data).filter((d) => !d.startsWith('warm'));
-        await waitUntil(`all ${sent.length} messages on '${topic}'`, () => real().length >= sent.length, timeoutMs);
+        await waitUntil(
+          `all ${sent.length} messages on '${topic}'`,
+          () => real().length >= sent.length,
+          timeoutMs,
+        );
         assert.deepEqual(real(), sent);
         // Warm-ups were all published before m0, so none may arrive after it.
         assert.ok(got.findIndex((m) => m.data === 'm0') > got.findLastIndex((m) => isWarmStr(m)));
@@ -158,7 +169,13 @@ export function transportConformanceSuite(
           const pub = talker.createPublisher(typeName, topic);
           const got: MessageTypes[T][] = [];
           listener.createSubscription(typeName, topic, (m) => got.push(m));
-          await publishUntil(`a ${typeName} on '${topic}'`, pub, () => message, () => got.length > 0, timeoutMs);
+          await publishUntil(
+            `a ${typeName} on '${topic}'`,
+            pub,
+            () => message,
+            () => got.length > 0,
+            timeoutMs,
+          );
           return got[0];
         }
 
@@ -226,10 +243,16 @@ export function transportConformanceSuite(
           (i) => str(`warm${i}`),
           isWarmStr,
         );
-        await waitUntil('the throwing subscription to get a warm-up', () => thrower.some((d) => d.startsWith('warm')));
+        await waitUntil('the throwing subscription to get a warm-up', () =>
+          thrower.some((d) => d.startsWith('warm')),
+        );
         for (const data of ['a', 'b', 'c']) pub.publish(str(data));
         const real = (xs: string[]): string[] => xs.filter((d) => !d.startsWith('warm'));
-        await waitUntil('the throwing subscription to get a, b, c', () => real(thrower).length >= 3, timeoutMs);
+        await waitUntil(
+          'the throwing subscription to get a, b, c',
+          () => real(thrower).length >= 3,
+          timeoutMs,
+        );
         await waitUntil(
           'the other subscription to get a, b, c',
           () => real(sibling.map((m) => m.data)).length >= 3,
@@ -242,7 +265,13 @@ export function transportConformanceSuite(
         const pub2 = talker.createPublisher('std_msgs/msg/Bool', other);
         const got2: boolean[] = [];
         listener.createSubscription('std_msgs/msg/Bool', other, (m) => got2.push(m.data));
-        await publishUntil(`a Bool on '${other}'`, pub2, () => ({ data: true }), () => got2.length > 0, timeoutMs);
+        await publishUntil(
+          `a Bool on '${other}'`,
+          pub2,
+          () => ({ data: true }),
+          () => got2.length > 0,
+          timeoutMs,
+        );
         let ticks = 0;
         const timer = listener.createTimer(0.01, () => {
           ticks += 1;
@@ -266,7 +295,11 @@ export function transportConformanceSuite(
         // 'latched' keeps depth 1: only the last message is replayed.
         assert.deepEqual(got, ['last']);
         pub.publish(str('live'));
-        await waitUntil(`a live message after the replay on '${topic}'`, () => got.includes('live'), timeoutMs);
+        await waitUntil(
+          `a live message after the replay on '${topic}'`,
+          () => got.includes('live'),
+          timeoutMs,
+        );
         assert.deepEqual(got, ['last', 'live']);
       });
     });
@@ -282,8 +315,17 @@ export function transportConformanceSuite(
           const got: string[] = [];
           // A 'default' subscription is volatile: it must not get history, even from a latched publisher.
           late.createSubscription('std_msgs/msg/String', topic, (m) => got.push(m.data), { qos: 'default' });
-          await publishUntil(`a live message on '${topic}'`, pub, (i) => str(`live${i}`), () => got.length > 0, timeoutMs);
-          assert.ok(!got.includes('early'), `publisher '${pubQoS}': a volatile late joiner got ${JSON.stringify(got)}`);
+          await publishUntil(
+            `a live message on '${topic}'`,
+            pub,
+            (i) => str(`live${i}`),
+            () => got.length > 0,
+            timeoutMs,
+          );
+          assert.ok(
+            !got.includes('early'),
+            `publisher '${pubQoS}': a volatile late joiner got ${JSON.stringify(got)}`,
+          );
         }
       });
     });
@@ -293,7 +335,12 @@ export function transportConformanceSuite(
       await withNodes(async (make) => {
         const topic = `/${unique('conf_depth')}`;
         const talker = make('depth_talker');
-        const depth2: QoSHint = { history: 'keep_last', depth: 2, reliability: 'reliable', durability: 'transient_local' };
+        const depth2: QoSHint = {
+          history: 'keep_last',
+          depth: 2,
+          reliability: 'reliable',
+          durability: 'transient_local',
+        };
         const pub = talker.createPublisher('std_msgs/msg/String', topic, { qos: depth2 });
         for (const data of ['a', 'b', 'c', 'd']) pub.publish(str(data));
         const late = make('depth_late');
@@ -324,7 +371,10 @@ export function transportConformanceSuite(
           assert.equal(typeof tick.expected, 'number');
           assert.equal(typeof tick.actual, 'number');
           assert.ok(Number.isFinite(tick.expected) && Number.isFinite(tick.actual));
-          assert.ok(tick.actual >= tick.expected - 1e-3, `tick started early: ${tick.actual} < ${tick.expected}`);
+          assert.ok(
+            tick.actual >= tick.expected - 1e-3,
+            `tick started early: ${tick.actual} < ${tick.expected}`,
+          );
           assert.ok(Number.isInteger(tick.missed) && tick.missed >= 0, `missed is ${tick.missed}`);
         }
         for (let i = 1; i < ticks.length; i++) {
@@ -435,8 +485,10 @@ export function transportConformanceSuite(
         assert.equal(pub.topic, `${namespace}/joint_states`);
         const outsider = make('ns_listener');
         const got: string[][] = [];
-        const sub = outsider.createSubscription('sensor_msgs/msg/JointState', `${namespace}/joint_states`, (m) =>
-          got.push(m.name),
+        const sub = outsider.createSubscription(
+          'sensor_msgs/msg/JointState',
+          `${namespace}/joint_states`,
+          (m) => got.push(m.name),
         );
         assert.equal(sub.topic, `${namespace}/joint_states`);
         // A relative name in another namespace is another topic.
@@ -453,11 +505,20 @@ export function transportConformanceSuite(
           velocity: [],
           effort: [],
         };
-        await publishUntil(`a JointState on '${namespace}/joint_states'`, pub, () => msg, () => got.length > 0, timeoutMs);
+        await publishUntil(
+          `a JointState on '${namespace}/joint_states'`,
+          pub,
+          () => msg,
+          () => got.length > 0,
+          timeoutMs,
+        );
         assert.deepEqual(got[0], ['j0']);
         assert.equal(elsewhere.length, 0);
         // Private names resolve under the node.
-        assert.equal(robot.createPublisher('std_msgs/msg/Bool', '~/ready').topic, `${namespace}/${robot.name}/ready`);
+        assert.equal(
+          robot.createPublisher('std_msgs/msg/Bool', '~/ready').topic,
+          `${namespace}/${robot.name}/ready`,
+        );
       });
     });
 
@@ -468,9 +529,14 @@ export function transportConformanceSuite(
         const listener = make('destroy_listener');
         const pub = talker.createPublisher('std_msgs/msg/String', topic, { qos: KEEP_ALL });
         const doomed: string[] = [];
-        const doomedSub = listener.createSubscription('std_msgs/msg/String', topic, (m) => doomed.push(m.data), {
-          qos: KEEP_ALL,
-        });
+        const doomedSub = listener.createSubscription(
+          'std_msgs/msg/String',
+          topic,
+          (m) => doomed.push(m.data),
+          {
+            qos: KEEP_ALL,
+          },
+        );
         const kept = await connected(
           pub,
           (cb) => listener.createSubscription('std_msgs/msg/String', topic, cb, { qos: KEEP_ALL }),
@@ -479,13 +545,25 @@ export function transportConformanceSuite(
         );
         await waitUntil('the doomed subscription to be connected', () => doomed.length > 0, timeoutMs);
         pub.publish(str('before'));
-        await waitUntil("'before' on both subscriptions", () => doomed.includes('before') && kept.some((m) => m.data === 'before'), timeoutMs);
+        await waitUntil(
+          "'before' on both subscriptions",
+          () => doomed.includes('before') && kept.some((m) => m.data === 'before'),
+          timeoutMs,
+        );
         doomedSub.destroy();
         const count = doomed.length;
         for (const data of ['after1', 'after2', 'marker']) pub.publish(str(data));
-        await waitUntil("'marker' on the kept subscription", () => kept.some((m) => m.data === 'marker'), timeoutMs);
+        await waitUntil(
+          "'marker' on the kept subscription",
+          () => kept.some((m) => m.data === 'marker'),
+          timeoutMs,
+        );
         await sleep(50);
-        assert.equal(doomed.length, count, `a destroyed subscription got ${JSON.stringify(doomed.slice(count))}`);
+        assert.equal(
+          doomed.length,
+          count,
+          `a destroyed subscription got ${JSON.stringify(doomed.slice(count))}`,
+        );
         doomedSub.destroy(); // idempotent
       });
     });
@@ -498,7 +576,10 @@ export function transportConformanceSuite(
         const t = node.now();
         assert.ok(Number.isInteger(t.sec) && Number.isInteger(t.nanosec));
         assert.ok(t.nanosec >= 0 && t.nanosec < 1e9);
-        assert.ok(Math.abs(t.sec + t.nanosec / 1e9 - wall) < 5, `node.now() ${t.sec}.${t.nanosec} vs wall ${wall}`);
+        assert.ok(
+          Math.abs(t.sec + t.nanosec / 1e9 - wall) < 5,
+          `node.now() ${t.sec}.${t.nanosec} vs wall ${wall}`,
+        );
         assert.ok(Math.abs(node.clock.nowSeconds() - wall) < 5);
       });
     });
