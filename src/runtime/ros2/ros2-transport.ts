@@ -163,6 +163,11 @@ export class Ros2Node implements RuntimeNode {
     readonly rclNode: RclNode,
     useSimTime: boolean,
     private readonly onDestroy: (node: Ros2Node) => void,
+    /**
+     * NodeOptions.parameterOverrides (all but use_sim_time): applied when the parameter is
+     * declared, where its descriptor says whether a whole number is an integer or a double.
+     */
+    private readonly overrides: Readonly<Record<string, ParameterValue>> = {},
   ) {
     this.name = rclNode.name();
     this.namespace = normalizeNamespace(rclNode.namespace());
@@ -319,8 +324,16 @@ export class Ros2Node implements RuntimeNode {
         descriptor.readOnly ?? false,
         range,
       );
-      const parameter = new this.rcl.Parameter(name, type, toRclParameterValue(defaultValue, type));
-      // An override (NodeOptions.parameterOverrides or --params-file) wins over the default.
+      // NodeOptions.parameterOverrides win over the default; a --params-file override (applied
+      // by rclnodejs itself in declareParameter) wins over both.
+      const initial = Object.hasOwn(this.overrides, name) ? this.overrides[name] : defaultValue;
+      if (rclParameterType(initial, integer) !== type)
+        throw new Error(
+          `override ${JSON.stringify(initial)} does not match the declared type of the default`,
+        );
+      if (integer && typeof initial === 'number' && !Number.isInteger(initial))
+        throw new Error(`override ${initial} is not an integer`);
+      const parameter = new this.rcl.Parameter(name, type, toRclParameterValue(initial, type));
       const declared = this.rclNode.declareParameter(parameter, rclDescriptor);
       return fromRclParameterValue(declared.value) as V;
     } catch (err) {
@@ -453,20 +466,24 @@ export class Ros2Transport implements Transport {
     const useSimTime = options.useSimTime ?? overrides.use_sim_time === true;
     // rclnodejs's TimeSource declares use_sim_time from this override and follows /clock when true.
     overrides.use_sim_time = useSimTime;
-    const parameterOverrides = Object.entries(overrides).map(([key, value]) => {
-      // Overrides carry no descriptor: whole numbers in an override are taken as doubles, so a
-      // parameter declared with `integer: true` needs its override converted; see NOT DONE in the report.
-      const type = rclParameterType(value, false);
-      return new this.rcl.Parameter(key, type, toRclParameterValue(value, type));
-    });
+    // Only use_sim_time goes to rclnodejs as an override (its TimeSource declares it); the rest
+    // are applied at declaration, typed by the parameter's descriptor.
+    const { use_sim_time: _useSimTime, ...declaredOverrides } = overrides;
+    const parameterOverrides = [new this.rcl.Parameter('use_sim_time', RCL_PARAMETER_TYPE.BOOL, useSimTime)];
     const rclNode = new this.rcl.Node(name, normalizeNamespace(options.namespace ?? '/'), this.context, {
       parameterOverrides,
       automaticallyDeclareParametersFromOverrides: false,
       startParameterServices: true,
     });
-    const node = new Ros2Node(this.rcl, rclNode, useSimTime, (n) => {
-      if (this.nodes.get(n.fullName) === n) this.nodes.delete(n.fullName);
-    });
+    const node = new Ros2Node(
+      this.rcl,
+      rclNode,
+      useSimTime,
+      (n) => {
+        if (this.nodes.get(n.fullName) === n) this.nodes.delete(n.fullName);
+      },
+      declaredOverrides,
+    );
     this.nodes.set(node.fullName, node);
     rclNode.spin();
     return node;
