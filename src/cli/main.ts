@@ -16,6 +16,10 @@ import { registerTasksCommand } from './tasks-command.js';
 import { registerTeleopCommand } from './teleop-command.js';
 import { reportCliError } from './cli-error.js';
 
+// After a hang-up (dropped ssh session) writes to the terminal fail asynchronously with EIO or
+// EPIPE; without a listener that is an uncaught exception in the middle of a clean shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 const program = new Command()
   .name('mbrl')
   .description('Model-based RL control for robots: PETS MPC and LQR-FLM over ROS 2, serial, MQTT or MuJoCo.')

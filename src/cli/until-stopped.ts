@@ -1,7 +1,9 @@
 /**
  * Resolves at the first of: `seconds` passing (if given), SIGINT, SIGTERM or SIGHUP (a dropped
  * ssh session must shut the robot down cleanly too), or `also` resolving (e.g. the operator
- * pressed q). Cleans up its timer and handlers either way.
+ * pressed q). The signal handlers stay installed afterwards: a second signal during the
+ * shutdown that follows is reported instead of killing the process half-way; a third forces
+ * exit (130).
  */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -9,11 +11,17 @@ export function untilStopped(seconds?: number, also?: Promise<unknown>): Promise
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let done = false;
+    let extra = 0;
     const finish = () => {
-      if (done) return;
+      if (done) {
+        // A second Ctrl-C during shutdown must not kill the process before the drivers have
+        // sent their safe commands and the log is closed; a third one insists.
+        if (++extra >= 2) process.exit(130);
+        process.stderr.write('shutting down: sending safe commands and closing the log (again to force)\n');
+        return;
+      }
       done = true;
       clearTimeout(timer);
-      for (const signal of SIGNALS) process.off(signal, finish);
       resolve();
     };
     if (seconds !== undefined) timer = setTimeout(finish, seconds * 1000);

@@ -67,7 +67,8 @@ export class SerialLink {
 
   /**
    * Writes if open and not backed up; false means the bytes were dropped. `urgent` bytes (a
-   * safe command) are written even when backed up: they must reach the board eventually.
+   * safe command) are written even when backed up, behind what is already queued (at most
+   * maxQueuedBytes of commands, since ordinary writes stop there): they must reach the board.
    */
   write(bytes: Uint8Array, urgent = false): boolean {
     const port = this.port;

@@ -38,7 +38,7 @@ export interface CreateDriversOptions {
 export async function createDrivers(options: CreateDriversOptions): Promise<RobotDriver[]> {
   const { config } = options;
   if (config.drivers.length === 0)
-    throw new Error(
+    throw new RangeError(
       `robot "${config.robot}" lists no drivers: nothing would publish joint states or take commands`,
     );
   // Everything is validated before the first node is created.
@@ -57,7 +57,7 @@ function planDriver(
   const name = `driver_${index}_${driver.type}`;
   if (driver.type === 'sim') {
     if (driver.mode !== 'realtime')
-      throw new Error(
+      throw new RangeError(
         `drivers[${index}]: a lockstep simulator is stepped by \`mbrl sim\`; a robot run needs mode: realtime`,
       );
     return async () => {
@@ -119,5 +119,5 @@ function planDriver(
       };
     };
   }
-  throw new Error(`drivers[${index}]: unsupported driver`);
+  throw new RangeError(`drivers[${index}]: unsupported driver`);
 }

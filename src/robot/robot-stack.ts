@@ -88,6 +88,7 @@ export class RobotStack {
   readonly trainer: TrainerNode | null;
   readonly logDir: string;
   private planner: AsyncPlanner | null = null;
+  private startingPlanner: AsyncPlanner | null = null;
   /** PETS: the planner profile the run plans with (the config's overrides applied). */
   private profile: PlannerProfile | null = null;
   private readonly models: ModelSubscriber | null;
@@ -308,6 +309,7 @@ export class RobotStack {
       kind: d.kind,
       stats: structuredClone(d.stats()),
     }));
+    let teardownError: PromiseRejectedResult | undefined;
     try {
       // Every driver sends its safe command on close; one that hangs must not keep the others
       // (or the log) from closing.
@@ -319,11 +321,18 @@ export class RobotStack {
       });
       this.logger.destroy();
     } finally {
-      await this.writer.close();
-      await this.trainer?.close();
-      await this.planner?.stop();
+      // Each step runs even if an earlier one fails (a log that cannot be closed on a full
+      // disk must not leave the trainer and planner threads keeping the process alive).
+      const steps = await Promise.allSettled([
+        this.writer.close(),
+        this.trainer?.close(),
+        this.planner?.stop(),
+        this.startingPlanner?.stop(),
+      ]);
       await this.bus.shutdown();
+      teardownError = steps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     }
+    if (teardownError) throw teardownError.reason;
     return {
       ticks: timing.ticks,
       rateHz: timing.rateHz,
@@ -348,7 +357,7 @@ export class RobotStack {
     version: number,
   ): Promise<void> {
     // A model announced while stopping (a refit that finished late) must not start a planner.
-    if (this.stopping) return;
+    if (this.stopping) throw new Error('not installed: the robot is stopping');
     if (!this.planner) {
       const { task, config } = this.options;
       const planner = new AsyncPlanner({
@@ -361,15 +370,19 @@ export class RobotStack {
       });
       // Errors after start leave the controller on stale plans (safe action); say so.
       planner.on('error', (error) => this.warn(`planner: ${error.message}`));
+      // Shutdown stops a planner that is still starting (its ready may never settle).
+      this.startingPlanner = planner;
       try {
         await planner.ready;
       } catch (error) {
         await planner.stop();
         throw error;
+      } finally {
+        this.startingPlanner = null;
       }
       if (this.stopping) {
         await planner.stop();
-        return;
+        throw new Error('not installed: the robot is stopping');
       }
       this.planner = planner;
       policy.attach(planner);

@@ -23,7 +23,13 @@ export interface LogRecord {
 export type LogSink = (record: LogRecord) => void;
 
 export const stderrSink: LogSink = (record) => {
-  process.stderr.write(`${record.line}\n`);
+  // A hung-up terminal (dropped ssh session) fails writes with EIO: logging must never be what
+  // stops a node from sending its safe command.
+  try {
+    process.stderr.write(`${record.line}\n`);
+  } catch {
+    // nothing to report it to
+  }
 };
 
 let globalSink: LogSink = stderrSink;

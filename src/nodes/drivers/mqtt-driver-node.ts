@@ -398,7 +398,7 @@ export function mqttConnectionSettings(
   };
   const url = options.brokerUrl ?? mqtt.broker_url;
   // TLS settings with a plain-TCP URL would silently send credentials unencrypted.
-  if (mqtt.tls && !/^(mqtts|wss|ssl):/i.test(url))
+  if (mqtt.tls && !/^(mqtts|wss|ssl|tls):/i.test(url))
     throw new RangeError(
       `${options.deviceFile}: mqtt.tls is set but the broker URL ${redactUrl(url)} is not TLS (use mqtts://, wss:// or ssl://)`,
     );

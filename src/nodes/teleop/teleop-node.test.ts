@@ -531,8 +531,11 @@ test('mode keys switch the controller mode only when enabled (beside another con
   await on.type('tmxs');
   assert.deepEqual(on.modes, ['teleop', 'mpc', 'random', 'stop']);
   assert.match(on.teleop.statusLine(), /t teleop, m mpc, x random, s stop/);
-  // Mode keys never move the command.
-  assert.deepEqual(on.commands, []);
+  // Taking over (t) starts from neutral, whatever was nudged before; other mode keys leave it.
+  assert.deepEqual(on.commands, [[0]]);
+  await on.type('dd');
+  await on.type('t');
+  assert.deepEqual(on.commands.at(-1), [0]);
   on.teleop.destroy();
   await on.bus.shutdown();
   assert.throws(

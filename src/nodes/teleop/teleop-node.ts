@@ -230,6 +230,11 @@ export class TeleopNode {
     }
     const mode = this.modePub ? keyboard.mode_keys[k] : undefined;
     if (mode !== undefined) {
+      // Taking over starts from neutral, not from nudges typed while another mode drove.
+      if (mode === 'teleop') {
+        this.value.set(this.neutral);
+        this.publishCommand();
+      }
       this.modePub?.publish({ data: mode });
       this.emitStatus();
       return;

@@ -152,6 +152,8 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
     } catch (error) {
       return { accepted: false, reason: `could not flush the log: ${(error as Error).message}` };
     }
+    // close() may have come while the log was being flushed: no refit to start then.
+    if (this.closed) return null;
     this.stats.refits++;
     const workerData: RefitWorkerData = {
       options: this.refitOptions(),

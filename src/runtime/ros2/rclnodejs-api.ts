@@ -205,6 +205,12 @@ export interface RclnodejsModule {
   init(context?: RclContext, argv?: string[]): Promise<void>;
   shutdown(context?: RclContext): void;
   isShutdown: () => boolean;
+  /**
+   * Loads a generated interface by name ('mbrl_msgs/msg/ControlTick'); throws when rclnodejs
+   * has no bindings for it (after trying to generate them from a sourced package). Method
+   * syntax: rclnodejs overloads it over its generated type names.
+   */
+  require(name: string): object;
   Context: new (domainId?: bigint) => RclContext;
   Node: typeof RclNodeClass;
   QoS: RclQoSConstructor;

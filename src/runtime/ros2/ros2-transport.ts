@@ -45,20 +45,57 @@ import {
   type RclTime,
 } from './rclnodejs-api.js';
 
-/** Message types with no ROS 2 interface package yet. */
-const NO_ROS_INTERFACE: ReadonlySet<MessageTypeName> = new Set<MessageTypeName>([
+/**
+ * Message types of this repository's own interface package, ros/mbrl_msgs. Unlike the standard
+ * types, they exist for rclnodejs only once that package is built, sourced and its JavaScript
+ * bindings generated, so endpoints of these types check first (checkRosInterfaceAvailable).
+ */
+const REPO_INTERFACE_TYPES: ReadonlySet<MessageTypeName> = new Set<MessageTypeName>([
   'mbrl_msgs/msg/ControlTick',
 ]);
 
-export function checkRosInterfaceAvailable(typeName: MessageTypeName, topic: string): void {
-  if (NO_ROS_INTERFACE.has(typeName)) {
-    // TODO(ros2): add an mbrl_msgs interface package (msg/ControlTick.msg) and remove this check.
-    throw new Error(
-      `cannot use topic '${topic}' over ROS 2: message type '${typeName}' has no ROS 2 interface ` +
-        `package yet (mbrl_msgs is not built); use the in-process transport for it, or keep that ` +
-        `topic off the ROS 2 graph`,
-    );
+/** Loads a message type by name, throwing when it cannot (rclnodejs's `require`). */
+export type RosInterfaceLookup = (typeName: string) => unknown;
+
+/** The message of the Error thrown when a type of ros/mbrl_msgs cannot be loaded. */
+export function rosInterfaceMissingMessage(typeName: string, topic: string, reason: string): string {
+  const pkg = typeName.split('/')[0];
+  return [
+    `cannot use topic '${topic}' over ROS 2: message type '${typeName}' has no ROS 2 interface ` +
+      `package yet in this environment (rclnodejs cannot load it).`,
+    'To fix it:',
+    `  1. Build and source the ${pkg} interface package (ros/${pkg} in this repository; colcon`,
+    `     does not look inside the mbrl_control package, so link ros/${pkg} into the`,
+    "     workspace's src first), from the workspace root:",
+    `       colcon build --packages-select ${pkg}`,
+    '       source install/setup.bash',
+    "  2. With it sourced, regenerate rclnodejs's message bindings in this package:",
+    '       npx generate-ros-messages',
+    'Or use the in-process transport for this topic, or keep the topic off the ROS 2 graph.',
+    `Underlying error: ${reason}`,
+  ].join('\n');
+}
+
+/**
+ * Throws an actionable Error when `typeName` is a type of ros/mbrl_msgs that `lookup` cannot
+ * load (without a lookup, such a type counts as unavailable). Standard types are not checked.
+ */
+export function checkRosInterfaceAvailable(
+  typeName: MessageTypeName,
+  topic: string,
+  lookup?: RosInterfaceLookup,
+): void {
+  if (!REPO_INTERFACE_TYPES.has(typeName)) return;
+  let reason = 'no rclnodejs module to look the type up with';
+  if (lookup !== undefined) {
+    try {
+      lookup(typeName);
+      return;
+    } catch (err) {
+      reason = errorText(err);
+    }
   }
+  throw new Error(rosInterfaceMissingMessage(typeName, topic, reason));
 }
 
 function timeFromRcl(t: RclTime): TimeMsg {
@@ -193,7 +230,7 @@ export class Ros2Node implements RuntimeNode {
   ): Publisher<T> {
     this.checkAlive('create a publisher');
     const resolved = resolveTopicName(topic, this.name, this.namespace);
-    checkRosInterfaceAvailable(typeName, resolved);
+    checkRosInterfaceAvailable(typeName, resolved, (t) => this.rcl.require(t));
     const pub = this.rclNode.createPublisher(typeName, resolved, this.endpointOptions(options.qos));
     let alive = true;
     const publisher: Publisher<T> = {
@@ -224,7 +261,7 @@ export class Ros2Node implements RuntimeNode {
   ): Subscription<T> {
     this.checkAlive('create a subscription');
     const resolved = resolveTopicName(topic, this.name, this.namespace);
-    checkRosInterfaceAvailable(typeName, resolved);
+    checkRosInterfaceAvailable(typeName, resolved, (t) => this.rcl.require(t));
     const sub = this.rclNode.createSubscription(
       typeName,
       resolved,
