@@ -131,3 +131,14 @@ teleop:
     ].join('\n'),
   );
 });
+
+test('per-action command topics must cover every action', () => {
+  const { file, tasksDir } = tree(`robot: cart
+task: cartpole
+controller: { type: teleop }
+topics:
+  joint_commands: [{ topic: command/slider, scale: 10 }, { topic: command/extra }]
+`);
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.match(err.message, /topics\.joint_commands: expected one entry per action \(force\), got 2$/);
+});

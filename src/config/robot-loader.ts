@@ -42,6 +42,15 @@ export function loadRobotConfig(file: string, options: RobotLoadOptions = {}): R
       })),
     );
 
+  const jointCommands = config.topics.joint_commands;
+  if (jointCommands && jointCommands.length !== actions.length)
+    throw source.error([
+      {
+        path: ['topics', 'joint_commands'],
+        message: `expected one entry per action (${actions.join(', ')}), got ${jointCommands.length}`,
+      },
+    ]);
+
   // Teleop maps name actions too; a typo must stop the run here, at its line, not at start.
   const teleopIssues = [
     ...config.teleop.keyboard.keys.map((k, i) => ({

@@ -26,6 +26,18 @@ export const TopicsSchema = z.strictObject({
   imu: topic.optional(),
   /** std_msgs/Float64MultiArray, one entry per task action (ros2_control forward-command style). */
   command: topic.default('command'),
+  /**
+   * Also one std_msgs/Float64 per action, in the task's action order, times `scale` (e.g. a
+   * Gazebo joint force topic through ros_gz_bridge, which has no Float64MultiArray mapping).
+   */
+  joint_commands: z
+    .array(
+      z.strictObject({
+        topic,
+        scale: z.number().refine(Number.isFinite, 'expected a finite number').default(1),
+      }),
+    )
+    .optional(),
   /** std_msgs/Bool; true holds the safe action until cleared. */
   estop: topic.default('estop'),
   /** std_msgs/String */

@@ -157,6 +157,7 @@ export class RobotStack {
         estop: config.topics.estop,
         mode: config.topics.mode,
         diagnostics: config.topics.diagnostics,
+        jointCommands: config.topics.joint_commands,
       },
     });
     const refits = pets !== null;

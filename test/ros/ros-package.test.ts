@@ -459,14 +459,11 @@ test('bridge.yaml maps /clock, joint states and one Float64 force per actuated j
   assert.equal(js?.gz_type_name, 'gz.msgs.Model');
   assert.equal(js?.gz_topic_name, '/world/cartpole_world/model/cartpole/joint_state');
   assert.equal(js?.direction, 'GZ_TO_ROS');
-  // One command per action, on the actuator's joint; the topics the (planned) per-joint output uses.
+  // One command per action, on the actuator's joint: the robot config's per-action Float64 topics.
   const task = loadTask('cartpole-swingup').task;
-  const params = parse(read('launch', 'params', 'gazebo.yaml')) as Record<
-    string,
-    { ros__parameters: Record<string, unknown> }
-  >;
-  const topics = params.controller.ros__parameters.joint_command_topics as string[];
+  const topics = (config.topics.joint_commands ?? []).map((c) => c.topic);
   assert.equal(topics.length, task.action.length);
+  assert.equal(config.topics.joint_commands?.[0].scale, 10, 'MJCF gear: action 1 = 10 N');
   for (const topic of topics) {
     const cmd = by(topic);
     assert.equal(cmd?.ros_type_name, 'std_msgs/msg/Float64');

@@ -300,3 +300,42 @@ test('publishes every tick for the logger, marks the terminal tick, and sends di
     await bus.shutdown();
   }
 });
+
+test('per-action Float64 command topics carry each action times its scale, safe action included', async () => {
+  const { bus, world, policy, tick, state } = setup({
+    topics: { jointCommands: [{ topic: 'command/hinge', scale: 10 }] },
+  });
+  try {
+    const forces: number[] = [];
+    world.createSubscription('std_msgs/msg/Float64', 'command/hinge', (m) => forces.push(m.data), {
+      qos: 'command',
+    });
+    state(0.04, 0.1);
+    tick(0.05);
+    policy.value = -0.3;
+    state(0.09, 0.1);
+    tick(0.1);
+    tick(0.4); // stale: the safe action goes out on the per-joint topic too
+    assert.deepEqual(forces, [5, -3, 0]);
+  } finally {
+    await bus.shutdown();
+  }
+  const { task } = loadTask('pendulum-swingup');
+  assert.throws(
+    () =>
+      new ControllerNode(new InProcessBus().createNode('c'), {
+        task,
+        policies: {},
+        rateHz: 10,
+        staleTimeoutSeconds: 0.1,
+        safeAction: 'zero',
+        topics: {
+          jointCommands: [
+            { topic: 'a', scale: 1 },
+            { topic: 'b', scale: 1 },
+          ],
+        },
+      }),
+    /expected one topic per action \(1\), got 2/,
+  );
+});

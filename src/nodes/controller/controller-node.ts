@@ -53,6 +53,8 @@ export interface ControllerNodeOptions {
     mode?: string;
     diagnostics?: string;
     ticks?: string;
+    /** Also publish each action as std_msgs/Float64 on its own topic, times scale (action order). */
+    jointCommands?: { topic: string; scale: number }[];
   };
   /** Diagnostics period in seconds of the node clock; default 1. */
   diagnosticsPeriodSeconds?: number;
@@ -106,6 +108,7 @@ export class ControllerNode {
   private readonly action: Float64Array;
   private readonly previous: Float64Array;
   private readonly commandPub: Publisher<'std_msgs/msg/Float64MultiArray'>;
+  private readonly jointCommandPubs: { pub: Publisher<'std_msgs/msg/Float64'>; scale: number }[];
   private readonly tickPub: Publisher<'mbrl_msgs/msg/ControlTick'>;
   private readonly diagnosticsPub: Publisher<'diagnostic_msgs/msg/DiagnosticArray'>;
   private readonly timer: Timer;
@@ -153,6 +156,15 @@ export class ControllerNode {
     this.commandPub = node.createPublisher('std_msgs/msg/Float64MultiArray', topics.command ?? 'command', {
       qos: 'command',
     });
+    const jointCommands = topics.jointCommands ?? [];
+    if (jointCommands.length > 0 && jointCommands.length !== options.task.action.length)
+      throw new RangeError(
+        `jointCommands: expected one topic per action (${options.task.action.length}), got ${jointCommands.length}`,
+      );
+    this.jointCommandPubs = jointCommands.map(({ topic, scale }) => ({
+      pub: node.createPublisher('std_msgs/msg/Float64', topic, { qos: 'command' }),
+      scale,
+    }));
     this.tickPub = node.createPublisher('mbrl_msgs/msg/ControlTick', topics.ticks ?? 'control_ticks', {
       qos: 'record',
     });
@@ -302,6 +314,8 @@ export class ControllerNode {
     const source: ActionSource = safeReason === null && policy ? policy.source : 'safe';
     const modelVersion = policy?.status?.().modelVersion ?? 0;
     this.commandPub.publish(float64Array(Array.from(this.action)));
+    for (let i = 0; i < this.jointCommandPubs.length; i++)
+      this.jointCommandPubs[i].pub.publish({ data: this.action[i] * this.jointCommandPubs[i].scale });
     this.previous.set(this.action);
     const last = this.lastTick;
     last.time = now;
