@@ -9,88 +9,44 @@ import type { CrcKind } from '../../config/device-schema.js';
 import { cobsDecodeInto, cobsEncodeInto, cobsMaxEncodedLength } from './cobs.js';
 import { crc16, crcByteLength } from './crc16.js';
 import { FrameError, hexValue, previewBytes, type FrameErrorKind } from './frame-error.js';
+import { DelimitedFrames } from './delimited-frames.js';
 import type { Framer, PayloadSink } from './framer.js';
 
 export class CobsFramer implements Framer {
-  private readonly raw: Uint8Array;
+  private readonly frames: DelimitedFrames;
   private readonly decoded: Uint8Array;
   private readonly crcLength: number;
-  private len = 0;
-  private frameStart = 0;
-  private seen = 0;
-  private discarding = false;
-  // Until the first 0x00, the frame may have begun before we started listening.
-  private atStart = true;
 
   constructor(
     private readonly sink: PayloadSink,
     private readonly crc: CrcKind,
     private readonly maxFrameBytes: number,
   ) {
-    this.raw = new Uint8Array(maxFrameBytes);
+    this.frames = new DelimitedFrames(0, maxFrameBytes, {
+      onFrame: () => this.processFrame(),
+      onOverflow: () => this.report('oversize', `frame longer than max_frame_bytes (${this.maxFrameBytes})`),
+      onPartial: (length) =>
+        this.report('truncated', `partial frame of ${length} bytes discarded by reset`, true),
+    });
     this.decoded = new Uint8Array(maxFrameBytes);
     this.crcLength = crcByteLength(crc);
   }
 
   get bytesSeen(): number {
-    return this.seen;
+    return this.frames.bytesSeen;
   }
 
   push(chunk: Uint8Array): void {
-    const base = this.seen;
-    this.seen += chunk.length;
-    const n = chunk.length;
-    let i = 0;
-    while (i < n) {
-      const zero = chunk.indexOf(0, i);
-      if (zero < 0) {
-        this.append(chunk, i, n);
-        return;
-      }
-      this.append(chunk, i, zero);
-      this.endFrame();
-      this.frameStart = base + zero + 1;
-      i = zero + 1;
-    }
+    this.frames.push(chunk);
   }
 
   reset(): void {
-    if (!this.discarding && this.len > 0) {
-      this.report('truncated', `partial frame of ${this.len} bytes discarded by reset`, true);
-    }
-    this.len = 0;
-    this.frameStart = 0;
-    this.seen = 0;
-    this.discarding = false;
-    this.atStart = true;
-  }
-
-  private append(chunk: Uint8Array, a: number, b: number): void {
-    if (this.discarding || a === b) return;
-    const raw = this.raw;
-    const room = raw.length - this.len;
-    const take = Math.min(room, b - a);
-    if (take < 16) for (let k = 0; k < take; k++) raw[this.len + k] = chunk[a + k];
-    else raw.set(chunk.subarray(a, a + take), this.len);
-    this.len += take;
-    if (b - a > room) {
-      this.report('oversize', `frame longer than max_frame_bytes (${this.maxFrameBytes})`);
-      this.discarding = true;
-      this.len = 0;
-    }
-  }
-
-  private endFrame(): void {
-    const wasDiscarding = this.discarding;
-    this.discarding = false;
-    if (!wasDiscarding && this.len > 0) this.processFrame();
-    this.len = 0;
-    this.atStart = false;
+    this.frames.reset();
   }
 
   private processFrame(): void {
     const d = this.decoded;
-    const n = cobsDecodeInto(this.raw, 0, this.len, d, 0);
+    const n = cobsDecodeInto(this.frames.buffer, 0, this.frames.length, d, 0);
     if (n < 0) return this.report('truncated', 'COBS block runs past the end of the frame');
     const crcLength = this.crcLength;
     if (n < crcLength)
@@ -103,18 +59,18 @@ export class CobsFramer implements Framer {
         return this.report('checksum', `expected ${hexValue(expected, 4)}, got ${hexValue(got, 4)}`);
       }
     }
-    const problem = this.sink.onPayload(d, 0, payloadEnd, this.frameStart);
+    const problem = this.sink.onPayload(d, 0, payloadEnd, this.frames.frameStart);
     if (problem) this.report(problem.kind, problem.detail);
   }
 
   /** Any failure of the first frame after start or reset is reported as truncated: it likely is. */
   private report(kind: FrameErrorKind, detail: string, fromReset = false): void {
-    if (this.atStart && !fromReset && kind !== 'oversize') {
+    if (this.frames.atStart && !fromReset && kind !== 'oversize') {
       detail = `first frame after start or reset is incomplete (${kind}: ${detail})`;
       kind = 'truncated';
     }
-    const preview = previewBytes(this.raw, 0, this.len, false);
-    this.sink.onError(new FrameError(kind, this.frameStart, detail, preview));
+    const preview = previewBytes(this.frames.buffer, 0, this.frames.length, false);
+    this.sink.onError(new FrameError(kind, this.frames.frameStart, detail, preview));
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { crc16 } from './crc16.js';
 import { FrameError, hexValue, previewBytes, type FrameErrorKind } from './frame-error.js';
+import { DelimitedFrames } from './delimited-frames.js';
 import type { Framer, PayloadSink } from './framer.js';
 
 export type LineChecksum = 'none' | 'xor8' | 'crc16-ccitt';
@@ -16,87 +17,45 @@ const CR = 0x0d;
 const STAR = 0x2a;
 
 export class LineFramer implements Framer {
-  // One spare byte so a line of exactly maxLineBytes can still hold its '\r'.
+  private readonly frames: DelimitedFrames;
   private readonly buf: Uint8Array;
-  private len = 0;
-  private lineStart = 0;
-  private seen = 0;
-  private discarding = false;
-  // Until the first newline, the line may have begun before we started listening.
-  private atStart = true;
 
   constructor(
     private readonly sink: PayloadSink,
     private readonly checksum: LineChecksum,
     private readonly maxLineBytes: number,
   ) {
-    this.buf = new Uint8Array(maxLineBytes + 1);
+    // One spare byte so a line of exactly maxLineBytes can still hold its '\r'.
+    this.frames = new DelimitedFrames(LF, maxLineBytes + 1, {
+      onFrame: (length) => this.endLine(length),
+      onOverflow: (length) =>
+        this.report('oversize', `line longer than max_line_bytes (${this.maxLineBytes})`, length),
+      onPartial: (length) =>
+        this.report('truncated', `partial line of ${length} bytes discarded by reset`, length, true),
+    });
+    this.buf = this.frames.buffer;
   }
 
   get bytesSeen(): number {
-    return this.seen;
+    return this.frames.bytesSeen;
   }
 
   push(chunk: Uint8Array): void {
-    const base = this.seen;
-    this.seen += chunk.length;
-    const n = chunk.length;
-    let i = 0;
-    while (i < n) {
-      const nl = chunk.indexOf(LF, i);
-      if (nl < 0) {
-        this.append(chunk, i, n);
-        return;
-      }
-      this.append(chunk, i, nl);
-      this.endLine();
-      this.lineStart = base + nl + 1;
-      i = nl + 1;
-    }
+    this.frames.push(chunk);
   }
 
   reset(): void {
-    if (!this.discarding && this.len > 0) {
-      this.report('truncated', `partial line of ${this.len} bytes discarded by reset`, this.len, true);
-    }
-    this.len = 0;
-    this.lineStart = 0;
-    this.seen = 0;
-    this.discarding = false;
-    this.atStart = true;
+    this.frames.reset();
   }
 
-  private append(chunk: Uint8Array, a: number, b: number): void {
-    if (this.discarding || a === b) return;
-    const buf = this.buf;
-    const room = buf.length - this.len;
-    const take = Math.min(room, b - a);
-    if (take < 16) for (let k = 0; k < take; k++) buf[this.len + k] = chunk[a + k];
-    else buf.set(chunk.subarray(a, a + take), this.len);
-    this.len += take;
-    if (b - a > room) {
-      this.report('oversize', `line longer than max_line_bytes (${this.maxLineBytes})`, this.len);
-      this.discarding = true;
-      this.len = 0;
-    }
-  }
-
-  private endLine(): void {
-    const wasDiscarding = this.discarding;
-    let end = this.len;
-    this.len = 0;
-    this.discarding = false;
-    if (wasDiscarding) {
-      this.atStart = false;
-      return;
-    }
-    if (end > 0 && this.buf[end - 1] === CR) end--;
+  private endLine(length: number): void {
+    let end = length;
+    if (this.buf[end - 1] === CR) end--;
     if (end > this.maxLineBytes) {
       this.report('oversize', `line longer than max_line_bytes (${this.maxLineBytes})`, end);
     } else if (end > 0) {
       this.processLine(end);
     }
-    this.atStart = false;
   }
 
   private processLine(end: number): void {
@@ -120,18 +79,18 @@ export class LineFramer implements Framer {
       }
       payloadEnd = star;
     }
-    const problem = this.sink.onPayload(buf, 0, payloadEnd, this.lineStart);
+    const problem = this.sink.onPayload(buf, 0, payloadEnd, this.frames.frameStart);
     if (problem) this.report(problem.kind, problem.detail, end);
   }
 
   /** Any failure of the first line after start or reset is reported as truncated: it likely is. */
   private report(kind: FrameErrorKind, detail: string, previewEnd: number, fromReset = false): void {
-    if (this.atStart && !fromReset && kind !== 'oversize') {
+    if (this.frames.atStart && !fromReset && kind !== 'oversize') {
       detail = `first line after start or reset is incomplete (${kind}: ${detail})`;
       kind = 'truncated';
     }
     const preview = previewBytes(this.buf, 0, previewEnd, true);
-    this.sink.onError(new FrameError(kind, this.lineStart, detail, preview, 'line'));
+    this.sink.onError(new FrameError(kind, this.frames.frameStart, detail, preview, 'line'));
   }
 }
 
