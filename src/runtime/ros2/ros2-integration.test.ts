@@ -4,22 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JointStateMsg } from '../messages.js';
-import { loadRclnodejs } from './load-rclnodejs.js';
+import { ros2TestSkipReason } from './ros2-test-skip-reason.js';
 import { Ros2Transport } from './ros2-transport.js';
 
-async function skipReason(): Promise<string | undefined> {
-  if (process.env.ROS_DISTRO === undefined || process.env.ROS_DISTRO === '') {
-    return 'ROS 2 not available (ROS_DISTRO unset)';
-  }
-  try {
-    await loadRclnodejs();
-    return undefined;
-  } catch (err) {
-    return `ROS 2 not available (rclnodejs did not load: ${(err as Error).message.split('\n')[0]})`;
-  }
-}
-
-const reason = await skipReason();
+const reason = await ros2TestSkipReason();
 if (reason !== undefined) console.log(`skipped: ${reason}`); // node --test prints it as '# skipped: ...'
 
 function waitFor<T>(what: string, executor: (resolve: (v: T) => void) => void, ms = 5000): Promise<T> {
