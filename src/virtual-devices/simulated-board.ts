@@ -5,6 +5,7 @@
  * board has its own firmware watchdog (actuators to zero when commands stop), as real boards
  * should. Transports (serial, MQTT) only move the raw values.
  */
+import type { DeviceConfig } from '../config/device-schema.js';
 import type { LoadedTask } from '../config/task-loader.js';
 import type { DeviceMapping } from '../hardware/device-mapping.js';
 import { MujocoSimNode } from '../nodes/mujoco-sim-node.js';
@@ -26,6 +27,17 @@ export interface SimulatedBoardOptions {
   startState?: 'random' | 'mean';
   /** Called at the sensor rate with raw values in mapping.sensorFields order. */
   onSensors: (raw: Float64Array) => void;
+}
+
+/** What a virtual device passes on to its board: the device's options that concern the simulator. */
+export interface BoardDeviceOptions {
+  device: DeviceConfig;
+  mapping: DeviceMapping;
+  task: LoadedTask;
+  seed: number;
+  startState?: 'random' | 'mean';
+  commandTimeoutSeconds?: number;
+  noise?: { position?: number; velocity?: number };
 }
 
 export interface SimulatedBoardStats {
@@ -63,6 +75,37 @@ export class SimulatedBoard {
       { qos: 'sensorData' },
     );
     this.commandPub = bridge.createPublisher('std_msgs/msg/Float64MultiArray', 'command', { qos: 'command' });
+  }
+
+  /**
+   * A board behind a virtual device: the board sends its sensor values to the device built by
+   * `build`, which exists only once the board does; if `build` throws, the board is disposed.
+   */
+  static async withDevice<D>(
+    options: BoardDeviceOptions,
+    build: (board: SimulatedBoard) => D,
+    sendSensors: (device: D, raw: Float64Array) => void,
+  ): Promise<D> {
+    const holder: { device?: D } = {};
+    const board = await SimulatedBoard.create({
+      task: options.task,
+      mapping: options.mapping,
+      sensorRateHz: options.device.rates.sensor_hz,
+      seed: options.seed,
+      startState: options.startState,
+      commandTimeoutSeconds: options.commandTimeoutSeconds,
+      noise: options.noise,
+      onSensors: (raw) => {
+        if (holder.device !== undefined) sendSensors(holder.device, raw);
+      },
+    });
+    try {
+      holder.device = build(board);
+    } catch (err) {
+      await board.dispose();
+      throw err;
+    }
+    return holder.device;
   }
 
   static async create(options: SimulatedBoardOptions): Promise<SimulatedBoard> {

@@ -97,24 +97,11 @@ export class VirtualMqttDevice {
   }
 
   static async create(options: VirtualMqttDeviceOptions): Promise<VirtualMqttDevice> {
-    let device: VirtualMqttDevice | undefined;
-    const board = await SimulatedBoard.create({
-      task: options.task,
-      mapping: options.mapping,
-      sensorRateHz: options.device.rates.sensor_hz,
-      seed: options.seed,
-      startState: options.startState,
-      commandTimeoutSeconds: options.commandTimeoutSeconds,
-      noise: options.noise,
-      onSensors: (raw) => device?.sendSensors(raw),
-    });
-    try {
-      device = new VirtualMqttDevice(options, board);
-    } catch (err) {
-      await board.dispose();
-      throw err;
-    }
-    return device;
+    return SimulatedBoard.withDevice(
+      options,
+      (board) => new VirtualMqttDevice(options, board),
+      (device, raw) => device.sendSensors(raw),
+    );
   }
 
   get connected(): boolean {

@@ -92,20 +92,11 @@ export class VirtualSerialDevice {
 
   static async create(options: VirtualSerialDeviceOptions): Promise<VirtualSerialDevice> {
     const protocol = WireProtocol.forDevice(options.device);
-    // The board calls back into the device it belongs to, which exists only after the board.
-    const holder: { device?: VirtualSerialDevice } = {};
-    const board = await SimulatedBoard.create({
-      task: options.task,
-      mapping: options.mapping,
-      sensorRateHz: options.device.rates.sensor_hz,
-      seed: options.seed,
-      startState: options.startState,
-      commandTimeoutSeconds: options.commandTimeoutSeconds,
-      noise: options.noise,
-      onSensors: (raw) => holder.device?.sendSensors(raw),
-    });
-    holder.device = new VirtualSerialDevice(options, protocol, board);
-    return holder.device;
+    return SimulatedBoard.withDevice(
+      options,
+      (board) => new VirtualSerialDevice(options, protocol, board),
+      (device, raw) => device.sendSensors(raw),
+    );
   }
 
   /** Opens the port and starts the simulated robot. */
