@@ -24,8 +24,6 @@ from launch_ros.actions import Node
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..', 'ros'))
 import mbrl_launch  # noqa: E402
 
-PACKAGE = mbrl_launch.PACKAGE
-
 
 def _share(relative):
     return mbrl_launch.share_path(relative)
@@ -56,15 +54,13 @@ def _setup(context, *args, **kwargs):
     )
 
     def node(executable, name):
-        return Node(
-            package=PACKAGE,
-            executable=executable,
-            name=name,
+        return mbrl_launch.stack_node(
+            executable,
+            name,
             namespace=namespace,
-            arguments=['--config', robot_config],
-            parameters=mbrl_launch.node_parameters(params_file, robot_config, True),
-            output='screen',
-            emulate_tty=True,
+            robot_config=robot_config,
+            params_file=params_file,
+            use_sim_time=True,
         )
 
     nodes = [gz, bridge, node('controller', 'controller'), node('data_logger', 'data_logger')]

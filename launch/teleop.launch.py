@@ -15,12 +15,9 @@ import sys
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
-from launch_ros.actions import Node
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..', 'ros'))
 import mbrl_launch  # noqa: E402
-
-PACKAGE = mbrl_launch.PACKAGE
 
 
 def _share(relative):
@@ -38,15 +35,14 @@ def _setup(context, *args, **kwargs):
     joystick = conf.get('joystick', '').strip()
 
     def node(executable, name, extra=None, prefix=None):
-        return Node(
-            package=PACKAGE,
-            executable=executable,
-            name=name,
+        return mbrl_launch.stack_node(
+            executable,
+            name,
             namespace=namespace,
-            arguments=['--config', robot_config],
-            parameters=mbrl_launch.node_parameters(params_file, robot_config, use_sim_time, extra),
-            output='screen',
-            emulate_tty=True,
+            robot_config=robot_config,
+            params_file=params_file,
+            use_sim_time=use_sim_time,
+            extra=extra,
             prefix=prefix,
         )
 

@@ -97,3 +97,21 @@ def node_parameters(params_file, robot_config, use_sim_time, extra=None):
     overrides = {'robot_config': robot_config, 'use_sim_time': use_sim_time}
     overrides.update(extra or {})
     return [params_file, overrides] if params_file else [overrides]
+
+
+def stack_node(executable, name, *, namespace, robot_config, params_file, use_sim_time, extra=None, **options):
+    """A launch_ros Node running one of this package's wrappers on a robot config, with the
+    params file and launch-time overrides; `options` (ros_arguments, prefix) pass through."""
+    from launch_ros.actions import Node  # imported here: only launch files need launch_ros
+
+    return Node(
+        package=PACKAGE,
+        executable=executable,
+        name=name,
+        namespace=namespace,
+        arguments=['--config', robot_config],
+        parameters=node_parameters(params_file, robot_config, use_sim_time, extra),
+        output='screen',
+        emulate_tty=True,
+        **options,
+    )
