@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { crc16 } from './crc16.js';
 import { recordingSink } from './framer-testing.js';
 import { LineFramer, encodeLine, xor8 } from './line-framer.js';
-import { ascii } from './protocol-testing.js';
+import { ascii, concat } from './protocol-testing.js';
 
 function pushBytewise(framer: LineFramer, bytes: Uint8Array): void {
   for (let i = 0; i < bytes.length; i++) framer.push(bytes.subarray(i, i + 1));
@@ -140,14 +140,7 @@ test('a line pushed one byte at a time decodes the same', () => {
 });
 
 function concatLines(texts: string[]): Uint8Array {
-  const parts = texts.map((t) => (t === '' ? ascii('\n') : encodeLine(t, 'xor8')));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(...texts.map((t) => (t === '' ? ascii('\n') : encodeLine(t, 'xor8'))));
 }
 
 test('encodeLine refuses lines the peer would drop and non-ASCII text', () => {
