@@ -6,8 +6,8 @@ Gazebo runs hardware/gazebo/cartpole.sdf (the world holds the model, so nothing 
 ros_gz_bridge's parameter_bridge carries joint states and /clock out of Gazebo and one
 std_msgs/Float64 force command per actuated joint into it (hardware/gazebo/bridge.yaml). The
 bridge has no Float64MultiArray mapping, so the controller must publish per-joint Float64
-commands (scaled to newtons by the actuator gear): the parameters for that are in
-launch/params/gazebo.yaml, but the controller does not implement them yet (docs/ROS2.md).
+commands, scaled to newtons by the actuator gear (topics.joint_commands in
+hardware/gazebo/cartpole-gazebo.yaml).
 Gazebo and the bridge stand in for the robot's drivers, so the stack is started as separate
 controller, data_logger and (PETS) trainer processes, all with use_sim_time true.
 """

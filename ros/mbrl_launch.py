@@ -92,16 +92,40 @@ def runs_trainer(config):
     return isinstance(controller, dict) and controller.get('type') == 'pets'
 
 
-def node_parameters(params_file, robot_config, use_sim_time, extra=None):
-    """The parameters list for launch_ros Node: the params file, then launch-time overrides."""
-    overrides = {'robot_config': robot_config, 'use_sim_time': use_sim_time}
-    overrides.update(extra or {})
-    return [params_file, overrides] if params_file else [overrides]
+def param_value(value):
+    """A parameter value as a `-p name:=value` argument (rcl parses it as YAML)."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    return "''" if text == '' else text
 
 
-def stack_node(executable, name, *, namespace, robot_config, params_file, use_sim_time, extra=None, **options):
-    """A launch_ros Node running one of this package's wrappers on a robot config, with the
-    params file and launch-time overrides; `options` (ros_arguments, prefix) pass through."""
+def launch_ros_arguments(name, use_sim_time, extra=None):
+    """Launch-time parameters as --ros-args `-p` rules, not as a launch_ros parameters dict.
+
+    launch_ros writes a dict to a params file keyed by the fully qualified node name
+    ('/controller', '/cp/controller'), and rclnodejs matches overrides only by '/**' and the
+    bare node name, so it would ignore them. `-p use_sim_time:=...` is global ('/**': every
+    node of the process, as the robot process needs); the node's own values are
+    `-p <name>:<param>:=...`, which win over the '/**' section of the params file. The params
+    files therefore set neither use_sim_time nor what the launch files set per node.
+    """
+    args = ['-p', f'use_sim_time:={param_value(use_sim_time)}']
+    for key, value in (extra or {}).items():
+        if not name:
+            raise ValueError(f'per-node parameter {key!r} needs a node name')
+        args += ['-p', f'{name}:{key}:={param_value(value)}']
+    return args
+
+
+def stack_node(
+    executable, name, *, namespace, robot_config, params_file, use_sim_time, extra=None, ros_arguments=None, **options
+):
+    """A launch_ros Node running one of this package's wrappers on a robot config (`--config`,
+    which wins over the robot_config parameter), with the params file and the launch-time
+    parameters as `-p` rules (launch_ros_arguments); `options` (prefix) pass through."""
     from launch_ros.actions import Node  # imported here: only launch files need launch_ros
 
     return Node(
@@ -110,7 +134,8 @@ def stack_node(executable, name, *, namespace, robot_config, params_file, use_si
         name=name,
         namespace=namespace,
         arguments=['--config', robot_config],
-        parameters=node_parameters(params_file, robot_config, use_sim_time, extra),
+        parameters=[params_file] if params_file else [],
+        ros_arguments=[*(ros_arguments or []), *launch_ros_arguments(name, use_sim_time, extra)],
         output='screen',
         emulate_tty=True,
         **options,

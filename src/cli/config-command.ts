@@ -4,10 +4,9 @@
  * print the config with defaults filled in.
  */
 import type { Command } from 'commander';
-import { loadRobotConfig } from '../config/robot-loader.js';
+import { loadRobotRunConfig } from '../robot/load-robot-run-config.js';
 import { loadTask } from '../config/task-loader.js';
 import { redactUrl } from '../nodes/drivers/mqtt-credentials.js';
-import { robotPlannerProfile } from '../planning/robot-planner-profile.js';
 import { isHardwareDriver, loadDriverFiles } from '../robot/driver-files.js';
 
 export function registerConfigCommand(program: Command): void {
@@ -18,12 +17,11 @@ export function registerConfigCommand(program: Command): void {
       'validate a robot config, its task, device and calibration files and planner profile; print it with defaults as JSON',
     )
     .action((file: string) => {
-      const robot = loadRobotConfig(file);
+      const robot = loadRobotRunConfig(file);
       const { task } = loadTask(robot.task);
       robot.drivers.forEach((driver, index) => {
         if (isHardwareDriver(driver)) loadDriverFiles(driver, index, task);
       });
-      if (robot.controller.type === 'pets') robotPlannerProfile(task.name, robot.controller);
       // Broker URLs may carry user:password; never print them.
       const printable = {
         ...robot,

@@ -10,11 +10,13 @@ import { registerDeviceCommand } from './device-command.js';
 import { registerLogCommand } from './log-command.js';
 import { registerModelCommand } from './model-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerRosCommand } from './ros-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerTasksCommand } from './tasks-command.js';
 import { registerTeleopCommand } from './teleop-command.js';
 import { reportCliError } from './cli-error.js';
+import { splitRosArgs } from '../runtime/ros-args.js';
 
 // After a hang-up (dropped ssh session) writes to the terminal fail asynchronously with EIO or
 // EPIPE; without a listener that is an uncaught exception in the middle of a clean shutdown.
@@ -35,7 +37,16 @@ registerConfigCommand(program);
 registerModelCommand(program);
 registerLogCommand(program);
 registerReportCommand(program);
+// ROS arguments (--ros-args ... [--]) are rcl's, not commander's: split off before parsing.
+const args = splitRosArgs(process.argv.slice(2));
+if (args.ros.length > 0 && args.app[0] !== 'ros') {
+  process.stderr.write(
+    `mbrl: --ros-args is for \`mbrl ros <kind>\` only (got \`mbrl ${args.app[0] ?? ''}\`)\n`,
+  );
+  process.exit(2);
+}
+registerRosCommand(program, args.ros);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync([...process.argv.slice(0, 2), ...args.app]).catch((error: unknown) => {
   process.exitCode = reportCliError(error);
 });

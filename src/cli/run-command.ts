@@ -4,8 +4,8 @@
  * way out the controller goes to stop, every driver sends its safe command, and the log is
  * flushed and closed, so nothing already logged is lost.
  */
-import type { Command } from 'commander';
-import { loadRobotConfig } from '../config/robot-loader.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadRobotRunConfig } from '../robot/load-robot-run-config.js';
 import { loadTask } from '../config/task-loader.js';
 import { RobotStack, type RobotRunSummary } from '../robot/robot-stack.js';
 import { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
@@ -22,6 +22,7 @@ interface RunOptions {
   teleop?: boolean;
   json?: boolean;
   joystick?: string;
+  statusEvery: number;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -43,9 +44,15 @@ export function registerRunCommand(program: Command): void {
       'with --teleop: read a Linux joystick (/dev/input/jsN) into teleop.joy.topic',
     )
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--status-every <s>',
+      'seconds between status lines on stderr (without --teleop)',
+      parseStatusPeriod,
+      5,
+    )
     .action(async (opts: RunOptions) => {
       setLogSink(stderrSink);
-      const config = loadRobotConfig(opts.config);
+      const config = loadRobotRunConfig(opts.config);
       const task = loadTask(config.task);
       const statusLine = opts.teleop ? new StatusLine({ stream: process.stderr }) : null;
       let quit: () => void = () => undefined;
@@ -66,10 +73,10 @@ export function registerRunCommand(program: Command): void {
       process.stderr.write(
         `mbrl run: ${config.robot} (${task.task.name}) at ${config.control.rate_hz} Hz, controller ${config.controller.type}, logging to ${stack.logDir}\n`,
       );
-      // With the keyboard, the teleop status line is the display; without, a line every 5 s.
+      // With the keyboard, the teleop status line is the display; without, a line every few seconds.
       const status = statusLine
         ? undefined
-        : setInterval(() => process.stderr.write(runStatus(stack) + '\n'), 5000);
+        : setInterval(() => process.stderr.write(runStatus(stack) + '\n'), opts.statusEvery * 1000);
       await untilStopped(opts.seconds, quitRequested);
       clearInterval(status);
       const summary = await stack.stop();
@@ -77,6 +84,12 @@ export function registerRunCommand(program: Command): void {
       if (opts.teleop) process.stdin.pause();
       process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     });
+}
+
+function parseStatusPeriod(value: string): number {
+  const seconds = parseNonNegative(value);
+  if (seconds === 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  return seconds;
 }
 
 function runStatus(stack: RobotStack): string {
@@ -89,7 +102,16 @@ function runStatus(stack: RobotStack): string {
         : `${d.name} sim`;
     })
     .join('; ');
-  return `mode ${c.mode}${c.estopActive ? ' E-STOP' : ''}, ticks ${c.stats.ticks} (safe ${c.stats.safeTicks}), transitions ${stack.logger.stats.transitions}, model v${stack.modelVersion}; ${drivers}`;
+  return `mode ${c.mode}${c.estopActive ? ' E-STOP' : ''}, ticks ${c.stats.ticks} (safe ${c.stats.safeTicks}), transitions ${stack.logger.stats.transitions}${logStatus(stack)}, model v${stack.modelVersion}${stack.trainer?.busy ? ' (refitting)' : ''}; ${drivers}`;
+}
+
+/** How much of the log is on disk, and whether writing it fails (the control loop never sees that). */
+function logStatus(stack: RobotStack): string {
+  const h = stack.logger.sinkHealth;
+  if (!h) return '';
+  const trouble = h.failing ? `, LOG FAILING: ${h.lastError?.message ?? 'unknown error'}` : '';
+  const dropped = h.dropped > 0 ? `, dropped ${h.dropped}` : '';
+  return ` (durable ${h.durable}, queued ${h.queued}${dropped}${trouble})`;
 }
 
 export function formatSummary(s: RobotRunSummary): string {

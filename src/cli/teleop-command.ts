@@ -5,7 +5,7 @@
  * records every transition with source = teleop. q or Ctrl-C stops (safe command first).
  */
 import type { Command } from 'commander';
-import { loadRobotConfig } from '../config/robot-loader.js';
+import { loadRobotRunConfig } from '../robot/load-robot-run-config.js';
 import { loadTask } from '../config/task-loader.js';
 import { TeleopKeyboardInput } from '../nodes/teleop/keyboard-input.js';
 import { StatusLine } from '../nodes/teleop/status-line.js';
@@ -39,7 +39,7 @@ export function registerTeleopCommand(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (opts: TeleopOptions) => {
       setLogSink(stderrSink);
-      const config = loadRobotConfig(opts.config);
+      const config = loadRobotRunConfig(opts.config);
       const task = loadTask(config.task);
       const keyboard = new TeleopKeyboardInput({ stream: process.stdin });
       const status = new StatusLine({ stream: process.stderr });

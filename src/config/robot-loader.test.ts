@@ -17,7 +17,9 @@ function tree(robot: string, extra: Record<string, string> = {}) {
 }
 
 test('a robot config loads, with limits checked against its task', () => {
-  const { file, tasksDir, root } = tree(`robot: cart
+  // robot "cartpole": the package ships calibration/cartpole.yaml, the default below.
+  const { file, tasksDir, root } = tree(
+    `robot: cartpole
 task: cartpole
 controller: { type: random }
 control:
@@ -26,7 +28,9 @@ control:
 drivers:
   - { type: serial, device: ../devices/cart.yaml }
   - { type: sim }
-`);
+`,
+    { 'devices/cart.yaml': 'device: cart\n' },
+  );
   const config = loadRobotConfig(file, { tasksDir });
   assert.equal(config.task, 'cartpole');
   assert.deepEqual(config.control.limits, { force: { min: -0.5, max: 0.5, rate_limit_per_s: 4 } });
@@ -54,6 +58,20 @@ control:
   assert.equal(
     err.message,
     `${file}:7:5: control.limits.torque: unknown action "torque" (task "cartpole" has actions: force)`,
+  );
+});
+
+test('joint offsets naming a joint the task does not read are rejected with its joints listed', () => {
+  const { file, tasksDir } = tree(`robot: cart
+task: cartpole
+controller: { type: random }
+control:
+  joint_offsets: { elbow: 1.5 }
+`);
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.match(
+    err.message,
+    /control\.joint_offsets\.elbow: unknown joint "elbow" \(task "cartpole" reads positions of: /,
   );
 });
 
@@ -141,4 +159,41 @@ topics:
 `);
   const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
   assert.match(err.message, /topics\.joint_commands: expected one entry per action \(force\), got 2$/);
+});
+
+test('a driver file that does not exist is reported at the robot file field naming it', () => {
+  const { file, tasksDir, root } = tree(
+    `robot: cart
+task: cartpole
+controller: { type: random }
+drivers:
+  - { type: serial, device: ../devices/missing.yaml, calibration: ../cal.yaml }
+  - { type: mqtt, device: ../cal.yaml }
+`,
+    { 'cal.yaml': 'robot: cart\n' },
+  );
+  const err = catchConfigError(() => loadRobotConfig(file, { tasksDir }));
+  assert.equal(err.file, file);
+  const defaultCalibration = path.join(packageRoot(), 'calibration', 'cart.yaml');
+  assert.equal(
+    err.message,
+    [
+      `${file}:5:29: drivers[0].device: no such device file: ${path.join(root, 'devices', 'missing.yaml')}`,
+      `${file}:6:5: drivers[1]: no calibration given and the default for robot "cart", ${defaultCalibration}, does not exist (set calibration:)`,
+    ].join('\n'),
+  );
+});
+
+test('a PETS controller naming a planner profile the task does not have is reported at controller.profile', () => {
+  const { file } = tree(`robot: cart
+task: cartpole-swingup
+controller: { type: pets, profile: fast }
+`);
+  const err = catchConfigError(() => loadRobotConfig(file));
+  assert.match(
+    err.message,
+    new RegExp(
+      `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:36: controller.profile: no profile "fast" for task "cartpole-swingup" in .*cartpole-swingup.yaml \\(profiles: paper, realtime\\)$`,
+    ),
+  );
 });

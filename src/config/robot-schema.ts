@@ -64,9 +64,23 @@ export const ControlSchema = z.strictObject({
   rate_hz: positive.default(25),
   /** Sensor data older than this is stale: the safe action is sent instead of the plan. */
   stale_timeout_s: positive.default(0.2),
+  /**
+   * A state whose every field stays bit-identical this long while nonzero commands are sent is
+   * a frozen sensor (a driver repeating its last sample with fresh stamps): safe action until
+   * it changes or the operator switches mode. Real sensors change between samples (noise,
+   * quantisation, motion); a coarse encoder on a robot held by stiction against a small command
+   * may not, so 0 turns the check off. Must exceed the sensor period.
+   */
+  frozen_timeout_s: nonNegative.default(0.5),
   safe_action: z.enum(['zero', 'hold']).default('zero'),
   /** Per-action overrides of the task's bounds, keyed by action name (checked against the task on load). */
   limits: z.record(z.string(), ActionLimitSchema).default({}),
+  /**
+   * Added to a joint's reported position before the task sees it, by joint name: for a source
+   * whose zero differs from the task's and that has no calibration file (a Gazebo model built
+   * in another pose). Drivers with a calibration file set zero offsets there instead.
+   */
+  joint_offsets: z.record(z.string(), z.number()).default({}),
   clock: z.enum(['wall', 'sim']).default('wall'),
 });
 
@@ -175,6 +189,8 @@ export const LoggerSchema = z.strictObject({
   dir: z.string().min(1).default('runs/logs'),
   flush_interval_s: positive.default(1),
   rotate_bytes: positiveInt.default(256 * 1024 * 1024),
+  /** While the disk fails, at most this many transitions wait in memory; older ones are dropped (and counted). */
+  max_queued_records: positiveInt.default(100_000),
   /** Ask for a refit after this many new transitions; 0 turns it off. */
   refit_every_transitions: z.int().nonnegative().default(1000),
   /** Ask for a refit after this many seconds; 0 turns it off. */

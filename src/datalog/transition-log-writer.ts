@@ -81,7 +81,8 @@ export class TransitionLogWriter {
   readonly #maxQueued: number;
   readonly #now: () => number;
   readonly #queue = new RecordQueue();
-  readonly #lock: LogDirLock | undefined;
+  /** Undefined while the directory could not be locked (e.g. read-only); each flush retries. */
+  #lock: LogDirLock | undefined;
   #timer: NodeJS.Timeout | undefined;
   #file: TransitionLogFile | undefined;
   /** Records added to the current file but not yet synced. */
@@ -174,6 +175,11 @@ export class TransitionLogWriter {
     return this.#serial(() => this.#flushOnce());
   }
 
+  /** Records kept in memory while the disk fails before the oldest are dropped. */
+  get maxQueuedRecords(): number {
+    return this.#maxQueued;
+  }
+
   get stats(): TransitionLogStats {
     return {
       ...this.#stats,
@@ -222,6 +228,9 @@ export class TransitionLogWriter {
 
   async #flushOnce(): Promise<boolean> {
     try {
+      // A directory that was unwritable at open is locked before its first write, so a writer
+      // that opened meanwhile is never written over (acquire throws while it lives).
+      this.#lock ??= LogDirLock.acquire(this.dir);
       if (this.#file?.ended) await this.#finishFile(); // a rotation that failed half-way
       if (this.#file !== undefined && this.#unsynced > 0) await this.#syncFile(this.#file);
       // Only what is queued now: under a sustained append rate the flush must still end.

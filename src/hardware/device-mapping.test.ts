@@ -178,6 +178,16 @@ test('safeAction is watchdog.safe_command in action order', () => {
   assert.deepEqual([...m.actionToRawCommand(m.safeAction())], [-200]);
 });
 
+test('a safe command outside the action range is refused at its line in the device file', () => {
+  const device = serialDevice();
+  device.watchdog.safe_command = { cart_force: 1e12 };
+  const err = catchConfigError(() => mapping({ device }));
+  assert.equal(
+    err.message,
+    `${serialFile}:33:31: watchdog.safe_command.cart_force: 1000000000000 is outside the range of action "cart_force" [-1, 1] (task "cartpole-swingup")`,
+  );
+});
+
 test('command fields of device actions the task does not use hold their safe command', () => {
   const device = serialDevice();
   device.command_frame.fields.push({ name: 'brake', type: 'u8', endian: 'little', scale: 1 });

@@ -174,6 +174,16 @@ export class DeviceMapping {
             path: ['commands'],
             message: `task "${task.name}" has action "${a.name}", which this device cannot command (commands map: ${known})`,
           });
+        // The safe command goes out when everything else has failed; outside the action's range
+        // it may not even encode on the wire, and then no safe command reaches the board at all.
+        const safe = Object.hasOwn(device.watchdog.safe_command, a.name)
+          ? device.watchdog.safe_command[a.name]
+          : 0;
+        if (!(safe >= a.min && safe <= a.max))
+          taskIssues.push({
+            path: ['watchdog', 'safe_command', a.name],
+            message: `${safe} is outside the range of action "${a.name}" [${a.min}, ${a.max}] (task "${task.name}")`,
+          });
       });
       const jointNames = joints.map((j) => j.name).join(', ');
       task.state.forEach((s) => {

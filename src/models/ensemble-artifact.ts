@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { EnsembleDynamics } from './ensemble-dynamics.js';
 import { EnsembleSpecSchema, inputDim, type EnsembleSpec } from './ensemble-spec.js';
 import type { TrainingReport } from './ensemble-trainer.js';
-import { loadModelArtifact, ModelArtifactError, saveModelArtifact } from './model-artifact.js';
+import {
+  loadModelArtifact,
+  ModelArtifactError,
+  saveModelArtifact,
+  type NamedWeights,
+} from './model-artifact.js';
 import { Normalizer, NormalizerJsonSchema } from './normalizer.js';
 
 const NormalizersSchema = z.strictObject({ input: NormalizerJsonSchema, target: NormalizerJsonSchema });
@@ -63,6 +68,10 @@ export async function loadEnsemble(dir: string): Promise<LoadedEnsemble> {
   for (const e of card.elites)
     if (e >= spec.members)
       throw fail('card.json', 'elites', `elite ${e} is not one of the ${spec.members} members`);
+  // The checksum only proves the file is the one saved: a diverged model saved as is would
+  // plan with NaN costs (every candidate "best"), so it is refused here too.
+  const nonFinite = nonFiniteWeights(contents.weights);
+  if (nonFinite) throw fail('weights.bin', nonFinite.name, `${nonFinite.count} non-finite values`);
   let dynamics: EnsembleDynamics;
   try {
     dynamics = EnsembleDynamics.fromWeights(
@@ -76,6 +85,16 @@ export async function loadEnsemble(dir: string): Promise<LoadedEnsemble> {
     throw fail('model.json', 'weightsManifest', (error as Error).message);
   }
   return { dynamics, card: { ...contents.card, version: card.version, elites: card.elites } };
+}
+
+/** The first tensor holding NaN or +-Infinity, with how many such values it has. */
+export function nonFiniteWeights(weights: readonly NamedWeights[]): { name: string; count: number } | null {
+  for (const w of weights) {
+    let count = 0;
+    for (let i = 0; i < w.data.length; i++) if (!Number.isFinite(w.data[i])) count++;
+    if (count > 0) return { name: w.name, count };
+  }
+  return null;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, fail: (field: string, message: string) => Error): T {

@@ -219,6 +219,17 @@ test('prediction does not leak tensors', async () => {
   }
 });
 
+test('loading a model and disposing it frees every tensor it made (a planner swaps models for hours)', async () => {
+  const data = linearSystemTransitions({ count: 300, seed: 8 });
+  const { dynamics, report } = await train(data, { hyper: hyper({ epochs: 1 }) });
+  const dir = join(mkdtempSync(join(tmpdir(), 'mbrl-model-')), 'v0001');
+  await saveEnsemble(dir, dynamics, { version: 1, report });
+  dynamics.dispose();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) (await loadEnsemble(dir)).dynamics.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('save -> load gives identical predictions; a corrupt artifact is a clear error', async () => {
   const data = linearSystemTransitions({ count: 500, seed: 7, noiseStd: () => 0.02 });
   const { dynamics, report } = await train(data, {

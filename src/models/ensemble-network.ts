@@ -61,15 +61,15 @@ export class EnsembleNetwork {
           w[i] = z * std;
         }
         return {
-          w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), trainable),
-          b: tf.variable(tf.zeros([fanOut]), trainable) as tf.Variable<tf.Rank.R1>,
+          w: variableFrom(tf.tensor2d(w, [fanIn, fanOut]), trainable),
+          b: variableFrom(tf.zeros([fanOut]), trainable) as tf.Variable<tf.Rank.R1>,
         };
       }),
-      maxLogVar: tf.variable(
+      maxLogVar: variableFrom(
         tf.fill([spec.stateDim], INITIAL_MAX_LOGVAR),
         trainable,
       ) as tf.Variable<tf.Rank.R1>,
-      minLogVar: tf.variable(
+      minLogVar: variableFrom(
         tf.fill([spec.stateDim], INITIAL_MIN_LOGVAR),
         trainable,
       ) as tf.Variable<tf.Rank.R1>,
@@ -93,7 +93,7 @@ export class EnsembleNetwork {
         throw new Error(
           `weight ${name} has shape [${w.shape.join(', ')}], the spec needs [${shape.join(', ')}]`,
         );
-      return tf.variable(tf.tensor(w.data, shape), trainable);
+      return variableFrom(tf.tensor(w.data, shape), trainable);
     };
     const params = memberIds.map((m) => ({
       layers: sizes.slice(0, -1).map((fanIn, l) => ({
@@ -168,4 +168,15 @@ export class EnsembleNetwork {
     for (let local = 0; local < this.params.length; local++)
       for (const v of this.variables(local)) v.dispose();
   }
+}
+
+/**
+ * A variable holding `initial`'s values. tf.variable shares the initial tensor's data and
+ * keeps it registered until that tensor is disposed: without this, every variable leaked one
+ * tensor, i.e. a whole model's worth per model loaded (the planner loads one per refit).
+ */
+function variableFrom<R extends tf.Rank>(initial: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
 }

@@ -95,3 +95,29 @@ test('a refit on corrupt data fails and writes nothing', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a diverged refit is rejected even with no serving model: NaN, or finite but astronomical error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'refit-'));
+  try {
+    const data = linearSystemTransitions({ count: 600, seed: 5 });
+    for (const learningRate of [10, 1e6]) {
+      const outcome = await refitEnsemble(
+        base(dir, { data, hyper: testHyperparameters({ epochs: 3, learningRate }), seed: 7 }),
+      );
+      assert.equal(outcome.accepted, false, `learning rate ${learningRate}`);
+      if (!outcome.accepted) {
+        assert.match(outcome.reason, /^the refit diverged \(holdout error .*, the bound is 100\)$/);
+        assert.ok(!((outcome.holdoutError ?? NaN) <= 100), `error ${outcome.holdoutError}`);
+      }
+    }
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+    // The bound is an option: a stricter one rejects an otherwise acceptable first model.
+    const strict = await refitEnsemble(base(dir, { data, maxHoldoutError: 1e-9 }));
+    assert.equal(strict.accepted, false);
+    const normal = await refitEnsemble(base(dir, { data }));
+    assert.ok(normal.accepted, normal.accepted ? '' : normal.reason);
+    normal.dynamics.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

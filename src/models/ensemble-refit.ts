@@ -5,7 +5,7 @@
  * predicts at least as well. A failed or worse refit is reported, nothing is written and
  * the serving model stays (design: "a failed or worse refit never replaces a working model").
  */
-import { saveEnsemble } from './ensemble-artifact.js';
+import { nonFiniteWeights, saveEnsemble } from './ensemble-artifact.js';
 import type { EnsembleDynamics } from './ensemble-dynamics.js';
 import type { EnsembleSpec } from './ensemble-spec.js';
 import { trainEnsemble, type TrainingProgressEvent, type TrainingReport } from './ensemble-trainer.js';
@@ -32,6 +32,12 @@ export interface RefitOptions {
   warmStart?: boolean;
   /** Accept when new error <= serving error x (1 + tolerance); default 0. */
   tolerance?: number;
+  /**
+   * A refit whose holdout error exceeds this has diverged and is never accepted, even with no
+   * serving model to compare against (1 = no better than predicting the mean change); default
+   * 100, far above an undertrained model (1-2) and far below a diverged one (1e5 and up).
+   */
+  maxHoldoutError?: number;
   workers?: number;
   backend?: BackendPreference;
   onProgress?: (event: TrainingProgressEvent) => void;
@@ -56,6 +62,8 @@ export type RefitOutcome =
       report: TrainingReport;
     } & RefitScores)
   | ({ accepted: false; reason: string } & Partial<RefitScores>);
+
+const DEFAULT_MAX_HOLDOUT_ERROR = 100;
 
 export async function refitEnsemble(options: RefitOptions): Promise<RefitOutcome> {
   const started = performance.now();
@@ -93,8 +101,14 @@ export async function refitEnsemble(options: RefitOptions): Promise<RefitOutcome
     trained.dynamics.dispose();
     return { accepted: false, reason, ...scores };
   };
-  if (!Number.isFinite(scores.holdoutError))
-    return reject(`the refit diverged (holdout error ${scores.holdoutError})`);
+  // A learning rate far too high ends in NaN, or in finite weights so large that the error is
+  // astronomical (1e5-1e17 seen at rates of 1-100): both are divergence, whatever is serving.
+  const bound = options.maxHoldoutError ?? DEFAULT_MAX_HOLDOUT_ERROR;
+  if (!Number.isFinite(scores.holdoutError) || scores.holdoutError > bound)
+    return reject(`the refit diverged (holdout error ${scores.holdoutError}, the bound is ${bound})`);
+  const nonFinite = nonFiniteWeights(trained.dynamics.namedWeights());
+  if (nonFinite)
+    return reject(`the refit diverged (${nonFinite.name} has ${nonFinite.count} non-finite weights)`);
   const serving = scores.servingHoldoutError;
   if (
     serving !== null &&

@@ -12,6 +12,8 @@ import { initTfBackend } from '../models/tf-backend.js';
 import { AsyncPlanner } from './async-planner.js';
 import type { Plan } from './mpc-planner.js';
 import { PlannerProfileSchema } from './planner-profile.js';
+import type { EnsembleSpec } from '../models/ensemble-spec.js';
+import { randomEnsemble } from './testing.js';
 
 const taskFile = loadTask('pendulum-swingup').file;
 const profile = PlannerProfileSchema.parse({
@@ -155,4 +157,105 @@ test('a planner that cannot start reports why', async () => {
   });
   await assert.rejects(planner.ready, /planner start failed: .*nonexistent/);
   await planner.stop();
+});
+
+test('setModel resolves when the model is in service and rejects, naming the artifact, when it is refused', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'mbrl-async-'));
+  const pendulumSpec = {
+    members: 2,
+    stateDim: 2,
+    actionDim: 1,
+    angleIndices: [0],
+    hiddenLayers: 1,
+    hiddenUnits: 8,
+    activation: 'swish',
+  } satisfies EnsembleSpec;
+  const variants: [string, Partial<EnsembleSpec>][] = [
+    ['v0001', {}],
+    ['v0002', {}],
+    // Loads fine, but is not a model of this task: no angle input for the pendulum's angle.
+    ['v0003', { angleIndices: [] }],
+    ['v0004', { stateDim: 4, angleIndices: [1] }],
+  ];
+  for (const [name, over] of variants) {
+    const model = randomEnsemble(1, { ...pendulumSpec, ...over });
+    await saveEnsemble(join(root, name), model, { version: 1 });
+    model.dispose();
+  }
+  const planner = new AsyncPlanner({
+    taskFile,
+    profile,
+    model: { kind: 'artifact', dir: join(root, 'v0001'), version: 1 },
+    seed: 5,
+    budgetMs: 1000,
+    backend: 'auto',
+  });
+  const errors: Error[] = [];
+  planner.on('error', (e) => errors.push(e));
+  try {
+    await planner.ready;
+    planner.setState([0.5, 0], 0);
+    await assert.rejects(
+      planner.setModel({ kind: 'artifact', dir: join(root, 'missing'), version: 2 }),
+      /planner model failed: .*missing: model artifact directory does not exist/,
+    );
+    await assert.rejects(
+      planner.setModel({ kind: 'artifact', dir: join(root, 'v0003'), version: 3 }),
+      /v0003: model does not fit task pendulum-swingup: angleIndices none \(task: 0\)/,
+    );
+    await assert.rejects(
+      planner.setModel({ kind: 'artifact', dir: join(root, 'v0004'), version: 4 }),
+      /v0004: model does not fit task pendulum-swingup: stateDim 4 \(task: 2\), angleIndices 1 \(task: 0\)/,
+    );
+    assert.equal((await nextPlan(planner, () => true)).modelVersion, 1, 'the working model stays');
+    await planner.setModel({ kind: 'artifact', dir: join(root, 'v0002'), version: 5 });
+    await nextPlan(planner, (p) => p.modelVersion === 5);
+    assert.equal(errors.length, 3);
+    // Requests the worker never got to (a newer one replaced them) settle too; so does stop().
+    const replaced = planner.setModel({ kind: 'artifact', dir: join(root, 'v0001'), version: 6 });
+    const newest = planner.setModel({ kind: 'artifact', dir: join(root, 'v0002'), version: 7 });
+    const outcomes = await Promise.allSettled([replaced, newest]);
+    assert.equal(outcomes[1].status, 'fulfilled');
+    if (outcomes[0].status === 'rejected')
+      assert.match(String(outcomes[0].reason), /model v6 was replaced by v7 before it was loaded/);
+    const late = planner.setModel({ kind: 'artifact', dir: join(root, 'v0001'), version: 8 });
+    await planner.stop();
+    await assert.rejects(late, /planner stopped/);
+  } finally {
+    await planner.stop();
+  }
+});
+
+test('plans over budget are counted; a failing plan is the reason given until the next plan', async () => {
+  const slow = PlannerProfileSchema.parse({
+    ...profile,
+    horizon: 20,
+    optimizer: { type: 'cem', population: 200, elites: 10, iterations: 50 },
+  });
+  const planner = new AsyncPlanner({
+    taskFile,
+    profile: slow,
+    model: { kind: 'simulator' },
+    seed: 2,
+    budgetMs: 1,
+    backend: 'auto',
+  });
+  try {
+    await planner.ready;
+    planner.setState([Math.PI, 0], 0);
+    await nextPlan(planner, () => planner.plans >= 2);
+    assert.equal(planner.overruns, planner.plans, 'one iteration takes longer than 1 ms');
+    assert.equal(planner.planFailure, null);
+    // A state the planner cannot take (wrong length) fails that plan; the failure is kept.
+    planner.setState([1, 2, 3], 1);
+    await once(planner, 'error');
+    // Read through a function: TypeScript would keep the narrowing of the assert above.
+    const failure = (): Error | null => planner.planFailure;
+    assert.match(failure()?.message ?? '', /^planner plan failed: /);
+    planner.setState([Math.PI, 0], 2);
+    await nextPlan(planner, (p) => p.stamp === 2);
+    assert.equal(failure(), null);
+  } finally {
+    await planner.stop();
+  }
 });

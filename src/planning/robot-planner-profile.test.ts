@@ -42,7 +42,7 @@ test('an override the optimizer does not have is a clear error', () => {
     () => robotPlannerProfile(task, { type: 'pets', profile: 'realtime', optimizer: 'mppi', elites: 5 }),
     (err: Error) =>
       err instanceof RangeError &&
-      /overrides do not fit planner profile "realtime" of task cartpole-swingup: optimizer: .*elites/.test(
+      /overrides do not fit planner profile "realtime" of task cartpole-swingup: controller\.elites: .*elites/.test(
         err.message,
       ),
   );

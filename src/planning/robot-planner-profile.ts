@@ -6,6 +6,31 @@
 import type { PetsControllerConfig } from '../config/robot-schema.js';
 import { loadPlannerProfile, PlannerProfileSchema, type PlannerProfile } from './planner-profile.js';
 
+/** The overrides of a robot config that do not fit its planner profile, by robot-config field. */
+export class PlannerOverrideError extends RangeError {
+  override readonly name = 'PlannerOverrideError';
+  constructor(
+    message: string,
+    /** Fields of the robot config's `controller` section ('elites', 'horizon'; 'profile' if none fits). */
+    readonly issues: { field: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** Profile paths that are robot-config `controller` fields of the same name. */
+const OVERRIDE_FIELDS: Record<string, string> = {
+  horizon: 'horizon',
+  particles: 'particles',
+  propagation: 'propagation',
+  objective: 'objective',
+  risk_k: 'risk_k',
+  'optimizer.type': 'optimizer',
+  'optimizer.population': 'population',
+  'optimizer.iterations': 'iterations',
+  'optimizer.elites': 'elites',
+};
+
 export function robotPlannerProfile(task: string, pets: PetsControllerConfig): PlannerProfile {
   const base = loadPlannerProfile(task, pets.profile);
   const { optimizer: type, population, iterations, elites } = pets;
@@ -27,9 +52,22 @@ export function robotPlannerProfile(task: string, pets: PetsControllerConfig): P
     optimizer,
   });
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  const issues = result.error.issues.map((i) => {
+    // An unknown key (an override the optimizer does not have) is that key's issue.
+    const keys = i.code === 'unrecognized_keys' ? i.keys : [];
+    const path = [...i.path, ...keys.slice(0, 1)].join('.');
+    // An issue on a field the config overrides is that field's; others are the profile's.
+    const field = OVERRIDE_FIELDS[path] ?? (path.startsWith('optimizer.') ? 'optimizer' : 'profile');
+    return {
+      field,
+      message: `${i.message} (planner profile "${pets.profile}" of task ${task}, ${path || 'profile'})`,
+    };
+  });
   // A RangeError is reported by the CLI as an input error (exit 2), without a stack.
-  throw new RangeError(
-    `controller (pets): the overrides do not fit planner profile "${pets.profile}" of task ${task}: ${issues}`,
+  throw new PlannerOverrideError(
+    `controller (pets): the overrides do not fit planner profile "${pets.profile}" of task ${task}: ${issues
+      .map((i) => `controller.${i.field}: ${i.message}`)
+      .join('; ')}`,
+    issues,
   );
 }

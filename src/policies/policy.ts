@@ -13,6 +13,10 @@ export interface PolicyStatus {
   planAgeSeconds?: number;
   /** Spread of the plan's predicted return over particles, if it plans. */
   uncertainty?: number;
+  /** Planner failures so far (failed plans, refused models, a crashed thread), if it plans. */
+  plannerErrors?: number;
+  /** Plans that took longer than their compute budget, if it plans. */
+  plannerOverruns?: number;
 }
 
 export interface Policy {

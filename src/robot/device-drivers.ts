@@ -10,7 +10,7 @@ import { MqttDriverNode } from '../nodes/drivers/mqtt-driver-node.js';
 import type { DriverStats } from '../nodes/drivers/driver-diagnostics.js';
 import { SerialDriverNode } from '../nodes/drivers/serial-driver-node.js';
 import { MujocoSimNode } from '../nodes/mujoco-sim-node.js';
-import type { InProcessBus } from '../runtime/in-process-bus.js';
+import type { RuntimeNode, Transport } from '../runtime/node-api.js';
 import { TaskEnvironment } from '../tasks/task-environment.js';
 import { loadDriverFiles } from './driver-files.js';
 
@@ -28,7 +28,7 @@ export interface RobotDriver {
 }
 
 export interface CreateDriversOptions {
-  bus: InProcessBus;
+  bus: Transport;
   config: RobotConfig;
   task: LoadedTask;
   seed: number;
@@ -53,71 +53,111 @@ function planDriver(
   index: number,
   options: CreateDriversOptions,
 ): () => Promise<RobotDriver> {
-  const { bus, task, topics } = options;
-  const name = `driver_${index}_${driver.type}`;
   if (driver.type === 'sim') {
-    if (driver.mode !== 'realtime')
-      throw new RangeError(
-        `drivers[${index}]: a lockstep simulator is stepped by \`mbrl sim\`; a robot run needs mode: realtime`,
-      );
-    return async () => {
-      const env = await TaskEnvironment.create(task);
-      const sim = new MujocoSimNode(bus.createNode(name), {
-        env,
-        mode: 'realtime',
-        seed: options.seed,
-        sensorRateHz: driver.sensor_rate_hz,
-        noise: { position: driver.noise_std, velocity: driver.noise_std },
-        latencySeconds: driver.latency_s,
-        topics,
-        commandTimeoutSeconds: Math.max(0.1, 2 / options.config.control.rate_hz),
-      });
-      return {
-        name,
-        kind: 'sim',
-        sim,
-        start: () => {
-          sim.reset();
-          sim.start();
-        },
-        close: async () => {
-          sim.stop();
-          env.dispose();
-        },
-        stats: () => null,
-      };
-    };
+    checkRealtimeSim(driver, index);
+    return () => createSimDriver(index, options);
   }
+  // Validated now (files loaded and cross-checked); the node is made when the plan runs.
+  loadDriverFiles(driver, index, options.task.task);
+  return async () => createHardwareDriver(index, options);
+}
+
+function checkRealtimeSim(driver: DriverConfig & { type: 'sim' }, index: number): void {
+  if (driver.mode !== 'realtime')
+    throw new RangeError(
+      `drivers[${index}]: a lockstep simulator is stepped by \`mbrl sim\`; a robot run needs mode: realtime`,
+    );
+}
+
+/** The embedded simulator `drivers[index]` of the config (on `node` if given), not started. */
+export async function createSimDriver(
+  index: number,
+  options: CreateDriversOptions,
+  node?: RuntimeNode,
+): Promise<RobotDriver> {
+  const { bus, task, topics, config } = options;
+  const driver = config.drivers[index];
+  if (driver?.type !== 'sim')
+    throw new RangeError(`drivers[${index}] of robot "${config.robot}" is not a sim driver`);
+  checkRealtimeSim(driver, index);
+  const name = driverNodeName(driver, index);
+  const env = await TaskEnvironment.create(task);
+  const sim = new MujocoSimNode(node ?? bus.createNode(name), {
+    env,
+    mode: 'realtime',
+    seed: options.seed,
+    sensorRateHz: driver.sensor_rate_hz,
+    noise: { position: driver.noise_std, velocity: driver.noise_std },
+    latencySeconds: driver.latency_s,
+    topics,
+    commandTimeoutSeconds: Math.max(0.1, 2 / config.control.rate_hz),
+  });
+  return {
+    name,
+    kind: 'sim',
+    sim,
+    start: () => {
+      sim.reset();
+      sim.start();
+    },
+    close: async () => {
+      sim.stop();
+      env.dispose();
+    },
+    stats: () => null,
+  };
+}
+
+/**
+ * The serial or MQTT driver `drivers[index]` of the config, created synchronously (device and
+ * calibration files loaded and checked first), not started: for a managed node's configure.
+ */
+export function createHardwareDriver(
+  index: number,
+  options: CreateDriversOptions,
+  node?: RuntimeNode,
+): RobotDriver {
+  const { bus, task, topics, config } = options;
+  const driver = config.drivers[index];
+  if (driver === undefined)
+    throw new RangeError(
+      `driver_index ${index}: robot "${config.robot}" has ${config.drivers.length} driver(s) (indices 0..${config.drivers.length - 1})`,
+    );
+  const name = driverNodeName(driver, index);
+  if (driver.type === 'sim')
+    throw new RangeError(`drivers[${index}] is the simulator, not a serial or MQTT driver`);
   const { device, mapping } = loadDriverFiles(driver, index, task.task);
+  const runtimeNode = node ?? bus.createNode(name);
   if (device.transport === 'serial' && driver.type === 'serial') {
-    return async () => {
-      const node = new SerialDriverNode(bus.createNode(name), { device, mapping, port: driver.port, topics });
-      return {
-        name,
-        kind: 'serial',
-        start: () => node.start(),
-        close: () => node.close(),
-        stats: () => node.stats,
-      };
+    const serial = new SerialDriverNode(runtimeNode, { device, mapping, port: driver.port, topics });
+    return {
+      name,
+      kind: 'serial',
+      start: () => serial.start(),
+      close: () => serial.close(),
+      stats: () => serial.stats,
     };
   }
   if (device.transport === 'mqtt' && driver.type === 'mqtt') {
-    return async () => {
-      const node = new MqttDriverNode(bus.createNode(name), {
-        device,
-        mapping,
-        deviceFile: driver.device,
-        brokerUrl: driver.broker_url,
-        topics,
-      });
-      return {
-        name,
-        kind: 'mqtt',
-        start: () => node.start(),
-        close: () => node.close(),
-        stats: () => node.stats,
-      };
+    const mqtt = new MqttDriverNode(runtimeNode, {
+      device,
+      mapping,
+      deviceFile: driver.device,
+      brokerUrl: driver.broker_url,
+      topics,
+    });
+    return {
+      name,
+      kind: 'mqtt',
+      start: () => mqtt.start(),
+      close: () => mqtt.close(),
+      stats: () => mqtt.stats,
     };
   }
   throw new RangeError(`drivers[${index}]: unsupported driver`);
+}
+
+/** The node name of `drivers[index]`, as `mbrl run` and the launch files name it. */
+export function driverNodeName(driver: DriverConfig, index: number): string {
+  return `driver_${index}_${driver.type}`;
 }

@@ -7,7 +7,18 @@ import { BusNode } from './bus-node.js';
 import type { SimClock } from './clocks.js';
 import { ConsoleLogger } from './logger.js';
 import { MessageRouter, type TopicStats } from './message-router.js';
-import type { Logger, NodeOptions, Subscription, Transport } from './node-api.js';
+import { LifecycleStateMachine } from './lifecycle/lifecycle-state-machine.js';
+import type {
+  LifecycleHandlers,
+  LifecycleResult,
+  LifecycleState,
+  LifecycleTransition,
+  Logger,
+  ManagedNode,
+  NodeOptions,
+  Subscription,
+  Transport,
+} from './node-api.js';
 import { QoS } from './qos.js';
 import { SimTimeline } from './sim-timeline.js';
 
@@ -63,6 +74,19 @@ export class InProcessBus implements Transport {
     }
     this.nodes.set(node.fullName, node);
     return node;
+  }
+
+  /** A managed node: a node plus the managed-node state machine (lifecycle-state-machine.ts). */
+  createManagedNode(name: string, handlers: LifecycleHandlers, options: NodeOptions = {}): ManagedNode {
+    const node = this.createNode(name, options);
+    const machine = new LifecycleStateMachine(node.fullName, handlers, node.logger);
+    return {
+      node,
+      get state(): LifecycleState {
+        return machine.state;
+      },
+      trigger: (transition: LifecycleTransition): LifecycleResult => machine.trigger(transition),
+    };
   }
 
   /** Fully qualified names of the live nodes, in creation order. */

@@ -141,9 +141,47 @@ export interface NodeOptions {
   parameterOverrides?: Record<string, ParameterValue>;
 }
 
+/** The primary states of a ROS 2 managed node (design.ros2.org/articles/node_lifecycle.html). */
+export type LifecycleState = 'unconfigured' | 'inactive' | 'active' | 'finalized';
+export type LifecycleTransition = 'configure' | 'activate' | 'deactivate' | 'cleanup' | 'shutdown';
+
+/**
+ * What a managed node does on each transition. Handlers are synchronous, as rclnodejs calls
+ * them. Returning is SUCCESS; throwing LifecycleTransitionFailure is FAILURE (the node stays
+ * where it was); throwing anything else is ERROR (onError runs, then unconfigured or finalized).
+ */
+export interface LifecycleHandlers {
+  onConfigure?(): void;
+  onActivate?(): void;
+  onDeactivate?(): void;
+  onCleanup?(): void;
+  /** From any primary state but finalized; `from` says which. */
+  onShutdown?(from: Exclude<LifecycleState, 'finalized'>): void;
+  /** After an ERROR: return to recover (unconfigured), throw to give up (finalized). */
+  onError?(error: unknown): void;
+}
+
+export interface LifecycleResult {
+  /** True when the handler returned (SUCCESS). */
+  successful: boolean;
+  state: LifecycleState;
+  /** Why it failed, naming the node and the transition. */
+  reason: string;
+}
+
+/** A node with a lifecycle: the runtime node its parts are built on, and its state machine. */
+export interface ManagedNode {
+  readonly node: RuntimeNode;
+  readonly state: LifecycleState;
+  /** Runs a transition locally (a remote `ros2 lifecycle set` drives the same state machine). */
+  trigger(transition: LifecycleTransition): LifecycleResult;
+}
+
 /** A way of moving messages between nodes: the in-process bus, or ROS 2. */
 export interface Transport {
   readonly kind: 'in-process' | 'ros2';
   createNode(name: string, options?: NodeOptions): RuntimeNode;
+  /** A managed (lifecycle) node, starting unconfigured; on ROS 2 with the lifecycle services. */
+  createManagedNode(name: string, handlers: LifecycleHandlers, options?: NodeOptions): ManagedNode;
   shutdown(): Promise<void>;
 }

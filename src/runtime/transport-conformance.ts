@@ -22,6 +22,7 @@ import type {
   Transport,
 } from './node-api.js';
 import type { QoSHint, QoSProfile } from './qos.js';
+import { LifecycleTransitionFailure } from './lifecycle/lifecycle-transition-failure.js';
 
 export interface TransportConformanceOptions {
   /** Skip every test with this reason (e.g. "ROS 2 not available"); makeTransport is then never called. */
@@ -566,6 +567,78 @@ export function transportConformanceSuite(
         );
         doomedSub.destroy(); // idempotent
       });
+    });
+
+    test('managed node: configure, activate, deactivate, cleanup, shutdown run their handlers in order', async () => {
+      assert.ok(transport !== undefined, 'transport was not created');
+      const calls: string[] = [];
+      const managed = transport.createManagedNode(unique('managed'), {
+        onConfigure: () => calls.push('configure'),
+        onActivate: () => calls.push('activate'),
+        onDeactivate: () => calls.push('deactivate'),
+        onCleanup: () => calls.push('cleanup'),
+        onShutdown: (from) => calls.push(`shutdown from ${from}`),
+      });
+      try {
+        assert.equal(managed.state, 'unconfigured');
+        const invalid = managed.trigger('activate');
+        assert.equal(invalid.successful, false);
+        assert.equal(invalid.state, 'unconfigured');
+        assert.match(invalid.reason, /activate/);
+        for (const [transition, state] of [
+          ['configure', 'inactive'],
+          ['activate', 'active'],
+          ['deactivate', 'inactive'],
+          ['cleanup', 'unconfigured'],
+          ['configure', 'inactive'],
+          ['shutdown', 'finalized'],
+        ] as const) {
+          const result = managed.trigger(transition);
+          assert.equal(result.successful, true, `${transition}: ${result.reason}`);
+          assert.equal(result.state, state, transition);
+          assert.equal(managed.state, state);
+        }
+        assert.deepEqual(calls, [
+          'configure',
+          'activate',
+          'deactivate',
+          'cleanup',
+          'configure',
+          'shutdown from inactive',
+        ]);
+      } finally {
+        managed.node.destroy();
+      }
+    });
+
+    test('managed node: a refused configure stays unconfigured; an error goes through onError', async () => {
+      assert.ok(transport !== undefined, 'transport was not created');
+      let refuse = true;
+      const errors: string[] = [];
+      const managed = transport.createManagedNode(unique('managed_fail'), {
+        onConfigure: () => {
+          if (refuse) throw new LifecycleTransitionFailure('robot config missing');
+        },
+        onActivate: () => {
+          throw new Error('device exploded');
+        },
+        onError: (error) => errors.push(error instanceof Error ? error.message : String(error)),
+      });
+      try {
+        const refused = managed.trigger('configure');
+        assert.equal(refused.successful, false);
+        assert.equal(refused.state, 'unconfigured');
+        assert.match(refused.reason, /robot config missing/);
+        refuse = false;
+        assert.equal(managed.trigger('configure').state, 'inactive');
+        const failed = managed.trigger('activate');
+        assert.equal(failed.successful, false);
+        // onError returned: error processing recovers to unconfigured.
+        assert.equal(failed.state, 'unconfigured');
+        assert.deepEqual(errors, ['device exploded']);
+      } finally {
+        managed.node.destroy();
+      }
     });
 
     test('clock: now() and clock.now() are wall time on a node without use_sim_time', async () => {

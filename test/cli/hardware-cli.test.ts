@@ -427,7 +427,13 @@ describe('config mistakes stop hardware commands with exit code 2 naming the fil
     const r = await mbrl(['run', '--config', robot, '--seconds', '1']);
     assert.equal(r.code, 2, r.stderr);
     assert.ok(r.stderr.includes(missing), r.stderr);
-    assert.match(r.stderr, /cannot read file/);
+    // Reported at the robot file's line that names it.
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^mbrl: ${robot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: drivers\\[0\\]\\.calibration: no such calibration file`,
+      ),
+    );
     assert.doesNotMatch(r.stderr, STACK);
     assert.equal(existsSync(logDir), false, 'files are checked before the log is opened');
   });

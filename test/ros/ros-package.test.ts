@@ -23,22 +23,16 @@ import { parse } from 'yaml';
 import { packageRoot } from '../../src/config/package-paths.js';
 import { loadRobotConfig } from '../../src/config/robot-loader.js';
 import { loadTask } from '../../src/config/task-loader.js';
+import { ROS_NODE_KINDS } from '../../src/robot/ros-node-kinds.js';
+import { ROS_PARAMETERS } from '../../src/robot/ros-parameters.js';
 
 const run = promisify(execFile);
 const root = packageRoot();
 const at = (...parts: string[]) => join(root, ...parts);
 const read = (...parts: string[]) => readFileSync(at(...parts), 'utf8');
 
-const NODE_KINDS = [
-  'controller',
-  'data_logger',
-  'trainer',
-  'teleop',
-  'serial_driver',
-  'mqtt_driver',
-  'sim',
-  'robot',
-];
+// The wrappers, the launch helper and `mbrl ros` must agree on the node kinds.
+const NODE_KINDS: readonly string[] = ROS_NODE_KINDS;
 const LAUNCH_FILES = ['robot.launch.py', 'teleop.launch.py', 'sim_gazebo.launch.py'];
 // No .pyc files in the tree from these checks.
 const pyEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
@@ -190,24 +184,34 @@ test('an installed layout without node_modules runs the CLI through the wrapper 
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown node kind 'nope'/);
 
-    // The CLI loads (commander, zod, yaml from the source tree's node_modules). `mbrl ros`
-    // arrives with the ROS 2 transport: until then the CLI answers "unknown command 'ros'".
-    const args = [
-      '--config',
-      join(share, 'hardware', 'robots', 'cartpole-sim.yaml'),
-      '--ros-args',
-      '-p',
-      'use_sim_time:=true',
-    ];
-    const result = await run(join(lib, 'controller'), ['--help', ...args], {
-      env: childEnv,
-      timeout: 30_000,
-    }).then(
+    // The installed wrapper runs a node kind for real (commander, zod, yaml, mujoco-js from the
+    // source tree's node_modules; hardware/ from share/): the whole robot on the in-process
+    // transport, with ROS arguments as a launch file passes them.
+    const logs = join(prefix, 'wrapper-logs');
+    const result = await run(
+      join(lib, 'robot'),
+      [
+        '--transport',
+        'in-process',
+        '--seconds',
+        '2',
+        '--config',
+        join(share, 'hardware', 'robots', 'cartpole-realtime.yaml'),
+        '--ros-args',
+        '-p',
+        `log_dir:=${logs}`,
+      ],
+      { env: childEnv, timeout: 60_000 },
+    ).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
       (e: { code: number; stdout: string; stderr: string }) => e,
     );
-    assert.doesNotMatch(result.stderr, /ERR_MODULE_NOT_FOUND|Cannot find (package|module)/, result.stderr);
-    if (result.code !== 0) assert.match(result.stderr, /unknown command 'ros'/, result.stderr);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /mbrl ros robot \(in-process\): robot cartpole/);
+    assert.ok(
+      readdirSync(logs).some((f) => f.endsWith('.mcap')),
+      'the installed robot logged',
+    );
 
     // The hook is what makes that work: without it the installed code cannot find its packages.
     const without = await run(process.execPath, [join(share, 'dist', 'src', 'cli', 'main.js'), 'tasks'], {
@@ -290,6 +294,11 @@ test('every file a launch file references exists and is installed; every executa
   }
 });
 
+/** The --ros-args a launched Node gets (launch_ros `ros_arguments`). */
+function rosArgs(node: object): string[] {
+  return (node as { ros_arguments?: string[] }).ros_arguments ?? [];
+}
+
 test('robot.launch.py: one robot process by default, one process per node with split:=true', () => {
   const single = evaluateLaunch('robot.launch.py');
   assert.equal(single.launched.length, 1);
@@ -297,11 +306,10 @@ test('robot.launch.py: one robot process by default, one process per node with s
   assert.equal(robot.executable, 'robot');
   assert.equal(robot.name, null, 'no __node remapping for a multi-node process');
   assert.deepEqual(robot.arguments, ['--config', at('hardware', 'robots', 'cartpole-realtime.yaml')]);
-  assert.equal(robot.parameters?.[0], at('launch', 'params', 'robot.yaml'));
-  assert.deepEqual(robot.parameters?.[1], {
-    robot_config: at('hardware', 'robots', 'cartpole-realtime.yaml'),
-    use_sim_time: false,
-  });
+  // Only the params file as parameters: a launch_ros dict would be keyed by the fully qualified
+  // node name, which rclnodejs does not match; launch-time values are -p rules instead.
+  assert.deepEqual(robot.parameters, [at('launch', 'params', 'robot.yaml')]);
+  assert.deepEqual(rosArgs(robot), ['--log-level', 'info', '-p', 'use_sim_time:=false']);
 
   const split = evaluateLaunch(
     'robot.launch.py',
@@ -321,9 +329,9 @@ test('robot.launch.py: one robot process by default, one process per node with s
   );
   for (const n of split.launched) {
     assert.equal((n as { namespace?: string }).namespace, 'cp');
-    assert.equal((n.parameters?.[1] as { use_sim_time: boolean }).use_sim_time, true);
+    assert.ok(rosArgs(n).join(' ').includes('-p use_sim_time:=true'), JSON.stringify(rosArgs(n)));
   }
-  assert.equal((split.launched[0].parameters?.[1] as { driver_index: number }).driver_index, 0);
+  assert.deepEqual(rosArgs(split.launched[0]).slice(-2), ['-p', 'driver_0_serial:driver_index:=0']);
 
   // No trainer for a controller that does not learn online.
   const random = evaluateLaunch(
@@ -343,7 +351,8 @@ test('teleop.launch.py: drivers, a teleop-mode controller, teleop and the logger
     launched.map((n) => n.executable),
     ['mqtt_driver', 'controller', 'teleop', 'data_logger'],
   );
-  assert.equal((launched[1].parameters?.[1] as { mode: string }).mode, 'teleop');
+  assert.deepEqual(rosArgs(launched[1]).slice(-2), ['-p', 'controller:mode:=teleop']);
+  assert.deepEqual(rosArgs(launched[2]).slice(-2), ['-p', "teleop:joystick:=''"]);
   assert.equal((launched[2] as { prefix?: string }).prefix, 'xterm -e');
 });
 
@@ -363,7 +372,7 @@ test('sim_gazebo.launch.py: headless gz sim on the world, the bridge, the stack 
     stack.map((n) => n.executable),
     ['controller', 'data_logger', 'trainer'],
   );
-  for (const n of stack) assert.equal((n.parameters?.[1] as { use_sim_time: boolean }).use_sim_time, true);
+  for (const n of stack) assert.deepEqual(rosArgs(n), ['-p', 'use_sim_time:=true']);
 });
 
 test('the launch helper resolves robot configs by path or name and names drivers as mbrl run', () => {
@@ -374,7 +383,7 @@ test('the launch helper resolves robot configs by path or name and names drivers
       "sys.path.insert(0, 'ros')",
       'import mbrl_launch as m',
       "c = m.load_robot_config(m.resolve_robot_config('cartpole-serial'))",
-      "print(json.dumps({'share': m.package_share(), 'byName': m.resolve_robot_config('cartpole-mqtt'), 'byPath': m.resolve_robot_config('hardware/robots/cartpole-sim.yaml'), 'drivers': m.driver_nodes(c), 'trainer': m.runs_trainer(c)}))",
+      "print(json.dumps({'share': m.package_share(), 'byName': m.resolve_robot_config('cartpole-mqtt'), 'byPath': m.resolve_robot_config('hardware/robots/cartpole-sim.yaml'), 'drivers': m.driver_nodes(c), 'trainer': m.runs_trainer(c), 'kinds': list(m.NODE_KINDS)}))",
       'try:',
       "    m.resolve_robot_config('no-such-robot')",
       'except FileNotFoundError as e:',
@@ -387,8 +396,10 @@ test('the launch helper resolves robot configs by path or name and names drivers
     byPath: string;
     drivers: unknown[];
     trainer: boolean;
+    kinds: string[];
   };
   assert.equal(r.share, root);
+  assert.deepEqual(r.kinds, NODE_KINDS, 'the launch helper knows the node kinds of `mbrl ros`');
   assert.equal(r.byName, at('hardware', 'robots', 'cartpole-mqtt.yaml'));
   assert.equal(r.byPath, at('hardware', 'robots', 'cartpole-sim.yaml'));
   assert.deepEqual(r.drivers, [['driver_0_serial', 'serial_driver', 0]]);
@@ -396,7 +407,16 @@ test('the launch helper resolves robot configs by path or name and names drivers
   assert.match(out[1], /^missing robot config 'no-such-robot' not found/);
 });
 
-test('params files are ros__parameters files naming existing robot configs', () => {
+/** Which kind's parameter table a params-file section applies to ('/**': what every kind declares). */
+function parameterTableFor(node: string): object {
+  if (node === '/**') return { robot_config: ROS_PARAMETERS.controller.robot_config };
+  const driver = /^driver_\d+_(sim|serial|mqtt)$/.exec(node);
+  if (driver) return driver[1] === 'sim' ? ROS_PARAMETERS.sim : ROS_PARAMETERS.driver;
+  assert.ok(Object.hasOwn(ROS_PARAMETERS, node), `params section '${node}' is no node kind`);
+  return ROS_PARAMETERS[node as keyof typeof ROS_PARAMETERS];
+}
+
+test('params files are ros__parameters files naming existing robot configs and declared parameters', () => {
   const dir = at('launch', 'params');
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
   assert.deepEqual(files.sort(), ['gazebo.yaml', 'robot.yaml', 'teleop.yaml']);
@@ -415,20 +435,32 @@ test('params files are ros__parameters files naming existing robot configs', () 
         assert.ok(ok, `${f}: ${node}.${name} is a ROS parameter value`);
       }
     }
+    // Every parameter is one its node declares, with the declared type (ros-parameters.ts).
+    for (const [node, section] of Object.entries(doc)) {
+      const table = parameterTableFor(node);
+      for (const [name, value] of Object.entries(section.ros__parameters)) {
+        const spec = (table as Record<string, { default: unknown; integer?: boolean }>)[name];
+        assert.ok(spec, `${f}: node ${node} declares no parameter '${name}'`);
+        assert.equal(typeof value, typeof spec.default, `${f}: ${node}.${name} has the declared type`);
+        if (spec.integer) assert.ok(Number.isInteger(value), `${f}: ${node}.${name} is an integer`);
+      }
+    }
     const common = doc['/**'].ros__parameters;
     assert.equal(typeof common.robot_config, 'string');
     assert.doesNotThrow(() => loadRobotConfig(at(common.robot_config as string)), `${f}: robot_config`);
   }
-  const gazebo = parse(read('launch', 'params', 'gazebo.yaml')) as Record<
-    string,
-    { ros__parameters: Record<string, unknown> }
-  >;
-  assert.equal(gazebo['/**'].ros__parameters.use_sim_time, true);
-  const teleop = parse(read('launch', 'params', 'teleop.yaml')) as Record<
-    string,
-    { ros__parameters: Record<string, unknown> }
-  >;
-  assert.equal(teleop.controller.ros__parameters.mode, 'teleop');
+  // What the launch files set themselves is not in the files (its order against a file's
+  // section would decide which wins).
+  for (const f of files) {
+    const doc = parse(readFileSync(join(dir, f), 'utf8')) as Record<
+      string,
+      { ros__parameters: Record<string, unknown> }
+    >;
+    for (const [node, section] of Object.entries(doc)) {
+      assert.ok(!('use_sim_time' in section.ros__parameters), `${f}: ${node} sets use_sim_time`);
+      assert.ok(!('driver_index' in section.ros__parameters), `${f}: ${node} sets driver_index`);
+    }
+  }
 });
 
 test('bridge.yaml maps /clock, joint states and one Float64 force per actuated joint', () => {
@@ -489,9 +521,10 @@ test('cartpole.sdf is well-formed and matches the MJCF and the task joints', () 
         'joints = {j.get("name"): {"type": j.get("type"), "parent": j.findtext("parent"), "child": j.findtext("child"), "axis": j.findtext("axis/xyz"), "lower": j.findtext("axis/limit/lower"), "upper": j.findtext("axis/limit/upper"), "damping": j.findtext("axis/dynamics/damping")} for j in m.findall("joint")}',
         'links = {l.get("name"): f(l, "inertial/mass") for l in m.findall("link")}',
         'pole = m.find("link[@name=\'pole\']/visual/geometry/capsule")',
+        'pole_pose = m.findtext("link[@name=\'pole\']/pose")',
         'plugins = [p.get("filename") for p in w.iter("plugin")]',
         'jsp = [e.text for p in m.findall("plugin") if p.get("filename") == "gz-sim-joint-state-publisher-system" for e in p.findall("joint_name")]',
-        'print(json.dumps({"world": w.get("name"), "model": m.get("name"), "step": f(w, "physics/max_step_size"), "joints": joints, "links": links, "pole": [f(pole, "radius"), f(pole, "length")], "plugins": plugins, "jsp": jsp}))',
+        'print(json.dumps({"world": w.get("name"), "model": m.get("name"), "step": f(w, "physics/max_step_size"), "joints": joints, "links": links, "pole": [f(pole, "radius"), f(pole, "length")], "plugins": plugins, "jsp": jsp, "pole_pose": pole_pose}))',
       ].join('\n'),
       sdf,
     ]),
@@ -515,6 +548,7 @@ test('cartpole.sdf is well-formed and matches the MJCF and the task joints', () 
     pole: number[];
     plugins: string[];
     jsp: string[];
+    pole_pose: string;
   };
   assert.equal(summary.world, 'cartpole_world');
   assert.equal(summary.model, 'cartpole');
@@ -543,6 +577,14 @@ test('cartpole.sdf is well-formed and matches the MJCF and the task joints', () 
   assert.equal(summary.links.cart, 1.0);
   assert.equal(summary.links.pole, 0.1);
   assert.deepEqual(summary.pole, [0.015, 0.6]);
+  // Built hanging (pitch pi about the hinge axis y): Gazebo's hinge 0 is hanging, so the robot
+  // config adds exactly that pitch to reach the task's angle (0 = upright).
+  const [x, y, z, roll, pitch, yaw] = summary.pole_pose.trim().split(/\s+/).map(Number);
+  assert.deepEqual([x, y, z, roll, yaw], [0, 0, 0, 0, 0]);
+  assert.ok(Math.abs(pitch - Math.PI) < 1e-12, `pole pitch ${pitch}`);
+  const gazeboRobot = loadRobotConfig(at('hardware', 'gazebo', 'cartpole-gazebo.yaml'));
+  assert.equal(gazeboRobot.control.joint_offsets.hinge, pitch);
+  assert.deepEqual(Object.keys(gazeboRobot.control.joint_offsets), ['hinge']);
   for (const p of [
     'gz-sim-physics-system',
     'gz-sim-joint-state-publisher-system',

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTask } from '../../config/task-loader.js';
+import { wrapAngle } from '../../math/angles.js';
 import type { Policy } from '../../policies/policy.js';
 import { float64Array, type Float64MultiArrayMsg } from '../../runtime/messages.js';
 import { InProcessBus } from '../../runtime/in-process-bus.js';
@@ -338,4 +339,145 @@ test('per-action Float64 command topics carry each action times its scale, safe 
       }),
     /expected one topic per action \(1\), got 2/,
   );
+});
+
+test('inactive: no commands until activate(); deactivate() sends one safe command, then silence', async () => {
+  const { bus, controller, tick, state, commands, ticks } = setup({ inactive: true });
+  try {
+    assert.equal(controller.active, false);
+    state(0.04, 0.1);
+    tick(0.05);
+    tick(0.1);
+    assert.deepEqual(commands, [], 'an inactive controller commands nothing');
+    controller.activate();
+    state(0.14, 0.1);
+    tick(0.15);
+    assert.deepEqual(commands, [[0.5]]);
+    controller.deactivate();
+    assert.deepEqual(commands, [[0.5], [0]], 'the safe (zero) action goes out at once');
+    assert.equal(ticks.at(-1)?.safe_reason, 'deactivated');
+    state(0.19, 0.1);
+    tick(0.2);
+    tick(0.25);
+    assert.equal(commands.length, 2, 'nothing after deactivate');
+    controller.activate();
+    state(0.29, 0.1);
+    tick(0.3);
+    assert.deepEqual(commands.at(-1), [0.5], 'reactivated');
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('joint offsets are added to positions before the task sees them (and angles wrap after)', async () => {
+  const { bus, policy, tick, state } = setup({ jointOffsets: { hinge: Math.PI } });
+  try {
+    state(0.04, 0.25, 0.5);
+    tick(0.05);
+    assert.ok(Math.abs(policy.seen[0][0] - wrapAngle(0.25 + Math.PI)) < 1e-12, `angle ${policy.seen[0][0]}`);
+    assert.equal(policy.seen[0][1], 0.5, 'velocities are not offset');
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('a joint state stamped before the newest one never replaces it: dropped and counted', async () => {
+  const { bus, policy, controller, tick, state, diagnostics } = setup();
+  try {
+    state(0.04, 0.1, 1);
+    state(0.02, 0.9, 9); // delayed: arrives after a newer one
+    tick(0.05);
+    assert.deepEqual(policy.seen.at(-1), [0.1, 1], 'the newer state is the one acted on');
+    assert.equal(controller.stats.outOfOrderStates, 1);
+    assert.equal(controller.lastTick.source, 'mpc');
+    // An old NaN is just as superseded: it must not invalidate the newer good state either.
+    state(0.03, Number.NaN);
+    state(0.09, 0.2, 2);
+    state(0.06, Number.NaN);
+    tick(0.1);
+    assert.equal(controller.lastTick.source, 'mpc');
+    assert.deepEqual(policy.seen.at(-1), [0.2, 2]);
+    assert.equal(controller.stats.outOfOrderStates, 3);
+    assert.equal(controller.stats.rejectedStates, 0);
+    // A newer invalid message counts, and an older valid one cannot undo it.
+    state(0.14, Number.NaN);
+    state(0.12, 0.3, 3);
+    tick(0.15);
+    assert.equal(controller.lastTick.safeReason, 'invalid state');
+    tick(1.0);
+    const values = new Map(diagnostics.at(-1)!.status[0].values.map((v) => [v.key, v.value]));
+    assert.equal(values.get('out_of_order_states'), '4');
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('a joint state stamped ahead of the clock by more than the stale timeout is rejected', async () => {
+  const { bus, controller, tick, state, commands } = setup();
+  try {
+    tick(0.05);
+    state(10, 0.1); // a driver clock 10 s ahead would look fresh for 10 s and block newer stamps
+    tick(0.1);
+    assert.equal(controller.lastTick.safeReason, 'invalid state');
+    assert.equal(controller.stats.rejectedStates, 1);
+    state(0.14, 0.1);
+    tick(0.15);
+    assert.deepEqual(commands.at(-1), [0.5], 'a correctly stamped message is accepted right after');
+    // Within the tolerance (sensors published just before /clock in lockstep): accepted.
+    state(0.25, 0.2);
+    tick(0.2);
+    assert.equal(controller.lastTick.source, 'mpc');
+  } finally {
+    await bus.shutdown();
+  }
+});
+
+test('frozenTimeoutSeconds: a state bit-identical while driven gives the safe action until it changes', async () => {
+  const { bus, controller, tick, state, commands, policy } = setup({ frozenTimeoutSeconds: 0.3 });
+  try {
+    let k = 1;
+    const step = (angle: number) => {
+      state(0.05 * k - 0.01, angle);
+      tick(0.05 * k);
+      k++;
+    };
+    step(0.1);
+    // Unchanged from the third tick (t = 0.15): seven ticks in, 0.25 s of evidence; one more trips.
+    for (let i = 0; i < 7; i++) step(0.2);
+    assert.equal(controller.lastTick.source, 'mpc');
+    step(0.2);
+    assert.equal(controller.lastTick.safeReason, 'sensor frozen');
+    assert.deepEqual(commands.at(-1), [0]);
+    assert.equal(controller.stats.frozenTrips, 1);
+    step(0.2);
+    assert.equal(controller.lastTick.safeReason, 'sensor frozen', 'latched while unchanged');
+    step(0.21);
+    assert.equal(controller.lastTick.source, 'mpc', 'a change clears it');
+    for (let i = 0; i < 8; i++) step(0.21);
+    assert.equal(controller.lastTick.safeReason, 'sensor frozen');
+    assert.equal(controller.stats.frozenTrips, 2);
+    // So does the operator switching mode (a robot at rest may read constant for good).
+    controller.setMode('stop');
+    controller.setMode('mpc');
+    step(0.21);
+    assert.equal(controller.lastTick.source, 'mpc');
+    // A policy commanding zero gives no evidence: a robot held at rest may read constant.
+    policy.value = 0;
+    for (let i = 0; i < 20; i++) step(0.5);
+    assert.equal(controller.lastTick.source, 'mpc');
+    assert.equal(controller.stats.frozenTrips, 2);
+  } finally {
+    await bus.shutdown();
+  }
+  // Off by default: the same frozen data is acted on.
+  const off = setup();
+  try {
+    for (let k = 1; k <= 40; k++) {
+      off.state(0.05 * k - 0.01, 0.2);
+      off.tick(0.05 * k);
+    }
+    assert.equal(off.controller.lastTick.source, 'mpc');
+  } finally {
+    await off.bus.shutdown();
+  }
 });

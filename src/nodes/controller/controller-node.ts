@@ -6,9 +6,11 @@
  * (an asynchronous planner's newest plan, or an error when there is none).
  *
  * The safe action (zero, or hold the last command) is sent instead when there is no state,
- * the state is stale, non-finite or outside its limits, the policy is not ready or fails,
+ * the state is stale, non-finite, stamped ahead of the clock, frozen (bit-identical while
+ * driven, see FrozenStateDetector) or outside its limits, the policy is not ready or fails,
  * the mode is `stop`, or the e-stop topic is set; so the robot is never left acting on old
- * information. Every tick is published as mbrl_msgs/ControlTick for the data logger, and
+ * information. A message stamped before the newest one received (delayed, reordered) never
+ * replaces newer state: it is dropped and counted. Every tick is published as mbrl_msgs/ControlTick for the data logger, and
  * diagnostics (rate, jitter, deadline misses, plan age, model version, uncertainty) go out
  * as diagnostic_msgs/DiagnosticArray.
  */
@@ -25,7 +27,8 @@ import { ThrottledWarning } from '../../runtime/throttled-warning.js';
 import { timeFromSeconds, timeToSeconds } from '../../runtime/time.js';
 import { ActionLimiter } from './action-limiter.js';
 import { ControlTiming, type ControlTimingSummary } from './control-timing.js';
-import { StateAssembler } from './state-assembler.js';
+import { FrozenStateDetector } from './frozen-state-detector.js';
+import { StateAssembler, type AssembleResult } from './state-assembler.js';
 
 /** `reset` returns the robot to a start state between trials (TrialRunner's PD reset). */
 export type ControlMode = 'mpc' | 'random' | 'teleop' | 'lqr' | 'reset' | 'stop';
@@ -40,12 +43,19 @@ export interface ControllerNodeOptions {
   rateHz: number;
   /** A state older than this (by its header stamp) is stale. */
   staleTimeoutSeconds: number;
+  /**
+   * A state bit-identical for this long while nonzero commands are sent is a frozen sensor
+   * (safe action until it changes); 0 or absent = off. Must exceed the sensor period.
+   */
+  frozenTimeoutSeconds?: number;
   /** 'zero' commands zero; 'hold' repeats the last action that was sent. */
   safeAction: 'zero' | 'hold';
   /** Overrides of the task's action bounds and per-action rate limits (units/s), by action name. */
   actionLimits?: Record<string, { min?: number; max?: number; rate_limit_per_s?: number }>;
   /** Plausible range per state field, by name: a state outside it gives the safe action. */
   stateLimits?: Record<string, { min: number; max: number }>;
+  /** Added to joint positions (by joint name) before the task sees them. */
+  jointOffsets?: Record<string, number>;
   topics?: {
     jointStates?: string;
     command?: string;
@@ -60,6 +70,8 @@ export interface ControllerNodeOptions {
   diagnosticsPeriodSeconds?: number;
   /** Ticks the timing percentiles cover; default 1024. */
   timingWindow?: number;
+  /** Create the node without starting its timers: a managed node starts them in activate(). */
+  inactive?: boolean;
 }
 
 /** What the controller did on its latest tick. */
@@ -85,6 +97,10 @@ export interface ControllerStats {
   missedTicks: number;
   rateLimitedTicks: number;
   rejectedModes: number;
+  /** Joint states dropped because a newer one had already been received. */
+  outOfOrderStates: number;
+  /** Times the frozen-sensor detector tripped. */
+  frozenTrips: number;
 }
 
 export class ControllerNode {
@@ -97,10 +113,13 @@ export class ControllerNode {
     missedTicks: 0,
     rateLimitedTicks: 0,
     rejectedModes: 0,
+    outOfOrderStates: 0,
+    frozenTrips: 0,
   };
   readonly lastTick: ControlTick;
   readonly timing: ControlTiming;
   private readonly assembler: StateAssembler;
+  private readonly frozen: FrozenStateDetector;
   private readonly limiter: ActionLimiter;
   private readonly stateLow: Float64Array;
   private readonly stateHigh: Float64Array;
@@ -111,12 +130,16 @@ export class ControllerNode {
   private readonly jointCommandPubs: { pub: Publisher<'std_msgs/msg/Float64'>; scale: number }[];
   private readonly tickPub: Publisher<'mbrl_msgs/msg/ControlTick'>;
   private readonly diagnosticsPub: Publisher<'diagnostic_msgs/msg/DiagnosticArray'>;
-  private readonly timer: Timer;
-  private readonly diagnosticsTimer: Timer;
+  private timer: Timer | null = null;
+  private diagnosticsTimer: Timer | null = null;
+  /** Set while deactivate() sends its last (safe) command. */
+  private deactivating = false;
   private readonly period: number;
   private currentMode: ControlMode;
   private estop = false;
   private stateStamp = -Infinity;
+  /** Newest stamp of any in-order message, valid or not: older ones arrive too late. */
+  private newestStamp = -Infinity;
   private hasState = false;
   private episode = 0;
   private step = 0;
@@ -131,7 +154,8 @@ export class ControllerNode {
     if (!(options.rateHz > 0)) throw new RangeError(`control rate must be positive, got ${options.rateHz}`);
     this.period = 1 / options.rateHz;
     this.warnings = new ThrottledWarning(node.logger);
-    this.assembler = new StateAssembler(task.state);
+    this.assembler = new StateAssembler(task.state, options.jointOffsets);
+    this.frozen = new FrozenStateDetector(options.frozenTimeoutSeconds ?? 0, task.state.length);
     this.limiter = new ActionLimiter(resolveActionLimits(task, options.actionLimits ?? {}));
     [this.stateLow, this.stateHigh] = resolveStateLimits(task, options.stateLimits ?? {});
     this.state = new Float64Array(task.state.length);
@@ -184,10 +208,44 @@ export class ControllerNode {
     node.createSubscription('std_msgs/msg/String', topics.mode ?? 'mode', (m) => this.setMode(m.data), {
       qos: 'latched',
     });
-    this.timer = node.createTimer(this.period, (tick) => this.onTick(tick), { precise: true });
-    this.diagnosticsTimer = node.createTimer(options.diagnosticsPeriodSeconds ?? 1, () =>
+    if (!options.inactive) this.activate();
+  }
+
+  /** Starts the control loop and diagnostics (lifecycle activate); a no-op when running. */
+  activate(): void {
+    if (this.timer) return;
+    // A fresh start: whatever was received before (a clock that since jumped back, a frozen
+    // sensor) must not keep the new run on the safe action.
+    this.newestStamp = -Infinity;
+    this.hasState = false;
+    this.frozen.reset();
+    this.timer = this.node.createTimer(this.period, (tick) => this.onTick(tick), { precise: true });
+    this.diagnosticsTimer = this.node.createTimer(this.options.diagnosticsPeriodSeconds ?? 1, () =>
       this.publishDiagnostics(),
     );
+  }
+
+  /**
+   * Sends the safe action once, now, and stops the loop (lifecycle deactivate): whatever drives
+   * the robot gets a safe command last, then silence, which its own watchdog also covers.
+   */
+  deactivate(): void {
+    if (!this.timer) return;
+    this.timer.cancel();
+    this.diagnosticsTimer?.cancel();
+    this.timer = null;
+    this.diagnosticsTimer = null;
+    const now = this.node.clock.nowSeconds();
+    this.deactivating = true;
+    try {
+      this.onTick({ expected: now, actual: now, missed: 0 });
+    } finally {
+      this.deactivating = false;
+    }
+  }
+
+  get active(): boolean {
+    return this.timer !== null;
   }
 
   get mode(): ControlMode {
@@ -215,6 +273,9 @@ export class ControllerNode {
       this.node.logger.info(`mode ${this.currentMode} -> ${mode}`);
       this.currentMode = mode as ControlMode;
       if (mode !== 'stop') this.options.policies[mode as Exclude<ControlMode, 'stop'>]?.reset();
+      // A frozen-sensor trip is cleared by the operator too: a robot at rest whose encoder
+      // legitimately reads constant would otherwise stay safe until someone moves it.
+      this.frozen.reset();
     }
     return true;
   }
@@ -228,12 +289,15 @@ export class ControllerNode {
     this.step = 0;
     this.episodeSteps = options.steps ?? null;
     this.previous.fill(0);
+    this.frozen.reset();
     for (const policy of Object.values(this.options.policies)) policy?.reset();
   }
 
   destroy(): void {
-    this.timer.cancel();
-    this.diagnosticsTimer.cancel();
+    this.timer?.cancel();
+    this.diagnosticsTimer?.cancel();
+    this.timer = null;
+    this.diagnosticsTimer = null;
   }
 
   /** Timing over the recent window (rate, jitter, deadline misses). */
@@ -251,25 +315,56 @@ export class ControllerNode {
   }
 
   private onJointState(msg: JointStateMsg): void {
-    const result = this.assembler.assemble(msg, this.state);
+    const stamp = timeToSeconds(msg.header.stamp);
+    // A delayed or reordered message is superseded, whatever it holds: newer state stays.
+    if (stamp < this.newestStamp) {
+      this.stats.outOfOrderStates++;
+      this.warnThrottled(
+        `dropped joint state stamped ${(this.newestStamp - stamp).toFixed(3)} s before the newest (delayed or reordered)`,
+      );
+      return;
+    }
+    // A stamp from the future would defeat the staleness check (and lock out every newer
+    // message above); the tolerance covers sensors published just before /clock in lockstep.
+    const ahead = stamp - this.node.clock.nowSeconds();
+    const result: AssembleResult =
+      ahead > this.options.staleTimeoutSeconds
+        ? { ok: false, reason: `stamped ${ahead.toFixed(3)} s ahead of the clock` }
+        : this.assembler.assemble(msg, this.state);
     if (!result.ok) {
       this.stats.rejectedStates++;
       // Data that failed validation must not keep serving as "fresh": the next tick is safe.
       this.hasState = false;
+      if (ahead <= this.options.staleTimeoutSeconds) this.newestStamp = stamp;
       this.warnThrottled(`rejected joint state: ${result.reason}`);
       return;
     }
-    this.stateStamp = timeToSeconds(msg.header.stamp);
+    this.stateStamp = stamp;
+    this.newestStamp = stamp;
     this.hasState = true;
   }
 
   private safeReasonNow(now: number): string | null {
+    if (this.deactivating) return 'deactivated';
     if (this.estop) return 'e-stop';
     if (this.currentMode === 'stop') return 'mode stop';
     if (this.episodeSteps !== null && this.step >= this.episodeSteps) return 'episode ended';
     if (!this.hasState) return this.stats.rejectedStates > 0 ? 'invalid state' : 'no state received';
     if (now - this.stateStamp > this.options.staleTimeoutSeconds)
       return `state is ${(now - this.stateStamp).toFixed(3)} s old`;
+    if (this.frozen.enabled) {
+      const wasFrozen = this.frozen.frozen;
+      // The command sent last tick is what should have moved the robot since.
+      if (this.frozen.update(this.state, now, anyNonZero(this.previous))) {
+        if (!wasFrozen) {
+          this.stats.frozenTrips++;
+          this.node.logger.warn(
+            `sensor frozen: every state field bit-identical for ${this.frozen.timeoutSeconds} s while commands were sent; safe action until it changes (or the mode is switched)`,
+          );
+        }
+        return 'sensor frozen';
+      }
+    }
     for (let i = 0; i < this.state.length; i++)
       if (this.state[i] < this.stateLow[i] || this.state[i] > this.stateHigh[i])
         return `${this.options.task.state[i].name} = ${this.state[i].toPrecision(4)} is outside [${this.stateLow[i]}, ${this.stateHigh[i]}]`;
@@ -307,7 +402,12 @@ export class ControllerNode {
       if (this.options.safeAction === 'zero') this.action.fill(0);
       else this.action.set(this.previous);
       // Chosen stops (mode stop, end of episode) are not problems worth a warning.
-      if (this.hasState && safeReason !== 'episode ended' && safeReason !== 'mode stop')
+      if (
+        this.hasState &&
+        safeReason !== 'episode ended' &&
+        safeReason !== 'mode stop' &&
+        safeReason !== 'deactivated'
+      )
         this.warnThrottled(`safe action: ${safeReason}`);
     }
     const terminal = this.episodeSteps !== null && this.step === this.episodeSteps;
@@ -381,10 +481,14 @@ export class ControllerNode {
             { key: 'safe_ticks', value: String(this.stats.safeTicks) },
             { key: 'policy_errors', value: String(this.stats.policyErrors) },
             { key: 'rejected_states', value: String(this.stats.rejectedStates) },
+            { key: 'out_of_order_states', value: String(this.stats.outOfOrderStates) },
+            { key: 'frozen_trips', value: String(this.stats.frozenTrips) },
             { key: 'safe_reason', value: reason ?? '' },
             { key: 'model_version', value: String(status?.modelVersion ?? 0) },
             { key: 'plan_age_s', value: fmt(status?.planAgeSeconds) },
             { key: 'uncertainty', value: fmt(status?.uncertainty, 4) },
+            { key: 'planner_errors', value: String(status?.plannerErrors ?? '') },
+            { key: 'planner_overruns', value: String(status?.plannerOverruns ?? '') },
           ],
         },
       ],
@@ -399,6 +503,11 @@ export class ControllerNode {
     // A new kind of problem (by its first words) is reported at once; repeats at most once a second.
     this.warnings.warn(message, message.slice(0, 24));
   }
+}
+
+function anyNonZero(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return true;
+  return false;
 }
 
 function defaultMode(policies: ControllerNodeOptions['policies']): ControlMode {

@@ -14,8 +14,17 @@ export class StateAssembler {
   private cachedNames: readonly string[] | null = null;
   private cachedIndex: Int32Array | null = null;
 
-  constructor(private readonly fields: readonly StateField[]) {
+  private readonly offsets: Float64Array;
+
+  /** `jointOffsets` (by joint name) are added to position fields, before angles are wrapped. */
+  constructor(
+    private readonly fields: readonly StateField[],
+    jointOffsets: Readonly<Record<string, number>> = {},
+  ) {
     this.dim = fields.length;
+    this.offsets = Float64Array.from(fields, (f) =>
+      f.quantity === 'position' ? (jointOffsets[f.joint] ?? 0) : 0,
+    );
   }
 
   /** Writes the state from `msg` into `out`; on failure `out` is left untouched. */
@@ -31,7 +40,7 @@ export class StateAssembler {
     }
     for (let i = 0; i < this.fields.length; i++) {
       const field = this.fields[i];
-      const value = (field.quantity === 'position' ? msg.position : msg.velocity)[index[i]];
+      const value = (field.quantity === 'position' ? msg.position : msg.velocity)[index[i]] + this.offsets[i];
       out[i] = field.wrap ? wrapAngle(value) : value;
     }
     return { ok: true };

@@ -27,6 +27,8 @@ export interface DeviceDriverCoreOptions {
   /** Port path or broker URL (never credentials). */
   hardwareId: string;
   watchdogTimeoutSeconds: number;
+  /** JointStates per second the device file declares; a rate far above it is reported. */
+  declaredSensorRateHz?: number;
   link: DriverLink;
   /** One sensor_msgs/Imu topic per declared IMU (device.imus order). */
   imuTopics?: string[];
@@ -104,8 +106,12 @@ export class DeviceDriverCore {
     return this.watchdog.isStale;
   }
 
-  /** Raw sensor values (mapping.sensorFields order) from the link: published calibrated, or counted as bad. */
-  onSensors(raw: ArrayLike<number>): void {
+  /**
+   * Raw sensor values (mapping.sensorFields order) from the link: published calibrated, or
+   * counted as bad. `publish: false` checks and counts a frame without publishing it (one a
+   * newer frame of the same read has superseded).
+   */
+  onSensors(raw: ArrayLike<number>, publish = true): void {
     if (this.destroyed) return;
     this.options.onRawSensors?.(raw);
     const { jointState, imus } = this.options.mapping.sensorsToMessages(raw, this.node.now());
@@ -116,6 +122,7 @@ export class DeviceDriverCore {
     }
     this.stats.framesOk++;
     this.periodFrames++;
+    if (!publish) return;
     this.jointStates.publish(jointState);
     imus.forEach((imu, i) => this.imuPubs[i].publish(imu));
   }
@@ -199,6 +206,7 @@ export class DeviceDriverCore {
       hardwareId: this.options.hardwareId,
       stats: this.stats,
       sensorRateHz: this.periodFrames / seconds,
+      declaredSensorRateHz: this.options.declaredSensorRateHz,
       recentBadFrames: this.periodBad,
       watchdogActive: this.watchdog.isStale,
     });

@@ -46,15 +46,26 @@ export interface DriverStatusOptions {
   stats: DriverStats;
   /** Good frames per second over the last diagnostics period. */
   sensorRateHz: number;
+  /** The rate the device file declares (JointStates per second); omitted: not checked. */
+  declaredSensorRateHz?: number;
   /** Bad frames in the last diagnostics period. */
   recentBadFrames: number;
   watchdogActive: boolean;
 }
 
+/**
+ * A measured sensor rate this many times the declared one is reported: a board flooding the
+ * link (wrong firmware build, a loop without its delay) costs the driver and controller CPU
+ * for nothing, and a device file with the wrong rate also has the wrong staleness limits.
+ */
+export const SENSOR_RATE_ANOMALY_FACTOR = 2;
+
 export function driverStatus(o: DriverStatusOptions): DiagnosticStatusMsg {
   const s = o.stats;
   let level: DiagnosticStatusMsg['level'] = DiagnosticLevel.OK;
   let message = 'ok';
+  const declared = o.declaredSensorRateHz;
+  const rateFactor = declared !== undefined && declared > 0 ? o.sensorRateHz / declared : 0;
   if (!s.connected) {
     level = DiagnosticLevel.ERROR;
     message = s.lastError ? `disconnected: ${s.lastError}` : 'disconnected';
@@ -64,6 +75,9 @@ export function driverStatus(o: DriverStatusOptions): DiagnosticStatusMsg {
   } else if (o.recentBadFrames > 0) {
     level = DiagnosticLevel.WARN;
     message = `${o.recentBadFrames} bad frames in the last period`;
+  } else if (rateFactor > SENSOR_RATE_ANOMALY_FACTOR) {
+    level = DiagnosticLevel.WARN;
+    message = `sensor rate ${o.sensorRateHz.toFixed(1)} Hz is ${rateFactor.toFixed(1)}x above the declared ${declared} Hz (rates.sensor_hz)`;
   } else if (o.watchdogActive) {
     level = DiagnosticLevel.WARN;
     message = 'no fresh command: sending the safe command';
@@ -71,6 +85,7 @@ export function driverStatus(o: DriverStatusOptions): DiagnosticStatusMsg {
   const values: [string, string][] = [
     ['connected', String(s.connected)],
     ['sensor_rate_hz', o.sensorRateHz.toFixed(1)],
+    ...(declared !== undefined ? [['sensor_rate_declared_hz', String(declared)] as [string, string]] : []),
     ['frames_ok', String(s.framesOk)],
     ['bad_frames', String(s.badFrames)],
     ...Object.entries(s.badFramesByKind).map(([k, v]): [string, string] => [`bad_frames.${k}`, String(v)]),

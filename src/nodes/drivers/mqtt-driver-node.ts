@@ -19,6 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { JsonFieldSpec, MqttDevice } from '../../config/device-schema.js';
 import type { DeviceMapping } from '../../hardware/device-mapping.js';
@@ -99,6 +101,8 @@ export class MqttDriverNode {
       deviceName: device.device,
       hardwareId: this.url,
       watchdogTimeoutSeconds: device.watchdog.timeout_s,
+      // Every topic at sensor_hz, and a JointState on any topic's update.
+      declaredSensorRateHz: device.rates.sensor_hz * device.sensor_topics.length,
       imuTopics: device.imus.map((i) => i.topic),
       link: { writeCommand: (raw, urgent) => this.writeCommand(raw, urgent) },
       topics: options.topics,
@@ -112,6 +116,7 @@ export class MqttDriverNode {
       ...settings,
       clientId: device.mqtt.client_id ?? uniqueClientId(`mbrl-${device.device}-driver`),
       availabilityTopic: device.mqtt.availability_topic,
+      silenceTimeoutMs: driverSilenceTimeoutMs(device),
       subscriptions,
       logger: node.logger,
       onMessage: (topic, payload, retained) => this.onMessage(topic, payload, retained),
@@ -363,6 +368,16 @@ function checkFieldOrder(what: string, ours: readonly string[], mapping: readonl
     );
 }
 
+/**
+ * How long the driver's connection may stay silent before it is suspected dead: five sensor
+ * periods (the boards talk continuously), at least 0.25 s (a broker under load may take a
+ * while to answer a ping), at most the keepalive (mqtt.js's own check, 1.5x that, is later).
+ */
+export function driverSilenceTimeoutMs(device: MqttDevice): number {
+  const seconds = Math.min(Math.max(0.25, 5 / device.rates.sensor_hz), device.mqtt.keepalive_s);
+  return 1000 * seconds;
+}
+
 /** A client id unlikely to collide (two clients with one id kick each other off the broker). */
 export function uniqueClientId(prefix: string): string {
   return `${prefix}-${Math.random().toString(16).slice(2, 8)}`;
@@ -423,6 +438,15 @@ export interface MqttSessionOptions extends MqttConnectionSettings {
   availabilityTopic?: string;
   /** Subscribed after every connect (clean sessions: the broker forgets them on disconnect). */
   subscriptions: { topic: string; qos: MqttQos }[];
+  /**
+   * A network partition is invisible to TCP for minutes, and to mqtt.js's keepalive for up to
+   * 1.5x keepalive_s, while publishes pile up in the socket and arrive late when the network
+   * heals. With this set, after half of it without a packet from the broker a ping probes the
+   * link; after all of it publishes are refused; and a probe unanswered for this long resets
+   * the socket (RST, so the kernel discards the queued publishes instead of delivering them
+   * late) and reconnects. Off by default (mqtt.js's keepalive only).
+   */
+  silenceTimeoutMs?: number;
   logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** `retained`: delivered from the broker's retained store on subscribe, not live. */
   onMessage(topic: string, payload: Buffer, retained: boolean): void;
@@ -459,6 +483,11 @@ export class MqttSession {
   /** The reason the previous connection attempt failed ('' after a good connection). */
   private lastFailure = '';
   private readonly hardwareId: string;
+  /** performance.now() of the last packet from the broker (any kind: data, ack, ping reply). */
+  private lastInboundMs = 0;
+  /** performance.now() of the outstanding silence probe (ping); NaN: none. */
+  private probeSentMs = NaN;
+  private livenessTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MqttSessionOptions) {
     this.hardwareId = redactUrl(options.url);
@@ -516,6 +545,11 @@ export class MqttSession {
       stream.setNoDelay?.(true);
       this.onConnect(client);
     });
+    client.on('packetreceive', () => {
+      if (this.client !== client) return;
+      this.lastInboundMs = performance.now();
+      this.probeSentMs = NaN;
+    });
     client.on('message', (topic, payload, packet) => {
       if (this.client === client && !this.closing) o.onMessage(topic, payload, packet.retain);
     });
@@ -537,6 +571,8 @@ export class MqttSession {
   ): boolean {
     const client = this.client;
     if (!client || !this.connected || client.disconnecting || this.closing) return false;
+    // Even the safe command: into a link that may be partitioned it would only arrive late.
+    if (this.silentForMs() > (this.options.silenceTimeoutMs ?? Infinity)) return false;
     if (!options.urgent && client.stream.writableLength > MAX_BACKLOG_BYTES) return false;
     client.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (err) => {
       if (err) this.options.logger.debug(`${topic}: publish failed: ${err.message}`);
@@ -554,6 +590,7 @@ export class MqttSession {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.stopLiveness();
     this.up = false;
     if (!client) return;
     if (!client.connected) {
@@ -579,6 +616,7 @@ export class MqttSession {
     this.up = true;
     this.backoff.reset();
     this.lastError = '';
+    this.startLiveness(client);
     o.logger.info(`${this.hardwareId}: connected as ${o.clientId}`);
     if (o.subscriptions.length > 0)
       client.subscribe(
@@ -599,6 +637,7 @@ export class MqttSession {
     if (this.client !== client || this.closing) return;
     const wasUp = this.up;
     this.up = false;
+    this.stopLiveness();
     const reason = this.lastError || (wasUp ? 'connection lost' : 'connection failed');
     this.lastError = '';
     this.options.onDisconnected?.(reason);
@@ -618,4 +657,63 @@ export class MqttSession {
       client.reconnect();
     }, delay * 1000);
   }
+
+  private silentForMs(): number {
+    return this.up ? performance.now() - this.lastInboundMs : 0;
+  }
+
+  private startLiveness(client: MqttClient): void {
+    this.stopLiveness();
+    const timeoutMs = this.options.silenceTimeoutMs;
+    this.lastInboundMs = performance.now();
+    this.probeSentMs = NaN;
+    if (timeoutMs === undefined) return;
+    const timer = setInterval(() => this.checkLiveness(client, timeoutMs), Math.max(5, timeoutMs / 8));
+    timer.unref();
+    this.livenessTimer = timer;
+  }
+
+  private stopLiveness(): void {
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+    this.probeSentMs = NaN;
+  }
+
+  private checkLiveness(client: MqttClient, timeoutMs: number): void {
+    if (this.client !== client || !this.up || this.closing) return;
+    const now = performance.now();
+    if (now - this.lastInboundMs <= timeoutMs / 2) return;
+    if (Number.isNaN(this.probeSentMs)) {
+      this.probeSentMs = now;
+      client.sendPing();
+      return;
+    }
+    if (now - this.probeSentMs <= timeoutMs) return;
+    // After a stalled event loop the answer may be sitting unread in the socket: let the poll
+    // phase read it first, and reset only if the probe is still unanswered.
+    const probe = this.probeSentMs;
+    setImmediate(() => {
+      if (this.client !== client || !this.up || this.closing || this.probeSentMs !== probe) return;
+      const silentMs = Math.round(performance.now() - this.lastInboundMs);
+      this.lastError = `no packet from the broker for ${silentMs} ms (ping unanswered): connection reset`;
+      resetSocket(client.stream);
+    });
+  }
+}
+
+/**
+ * Aborts a connection with RST where the transport allows it (plain TCP): unlike a close, which
+ * still sends what the kernel holds once the network heals, a reset discards it. TLS and
+ * WebSocket streams cannot be reset from here and are destroyed (closed) instead.
+ */
+function resetSocket(stream: MqttClient['stream']): void {
+  if (stream instanceof Socket && !(stream instanceof TLSSocket)) {
+    try {
+      stream.resetAndDestroy();
+      return;
+    } catch {
+      // No TCP handle after all: close it below.
+    }
+  }
+  stream.destroy();
 }

@@ -33,6 +33,9 @@ export class SerialDriverNode {
   private readonly decoder: FrameDecoder;
   private readonly link: SerialLink;
   private started = false;
+  /** The newest frame of the read being decoded, published once the read is done. */
+  private readonly newest: Float64Array;
+  private hasNewest = false;
 
   constructor(
     private readonly node: RuntimeNode,
@@ -46,14 +49,23 @@ export class SerialDriverNode {
       deviceName: device.device,
       hardwareId: this.path,
       watchdogTimeoutSeconds: device.watchdog.timeout_s,
+      declaredSensorRateHz: device.rates.sensor_hz,
       imuTopics: device.imus.map((i) => i.topic),
       link: { writeCommand: (raw, urgent) => this.link.write(this.protocol.encodeCommand(raw), urgent) },
       topics: options.topics,
       diagnosticsPeriodSeconds: options.diagnosticsPeriodSeconds,
       onRawSensors: options.onRawSensors,
     });
+    this.newest = new Float64Array(this.protocol.sensorFieldCount);
     this.decoder = this.protocol.sensorDecoder({
-      onFrame: (values) => this.core.onSensors(values),
+      // Several frames in one read are a backlog (written while this thread was busy): only
+      // the newest is current, the older ones are checked and counted but not published as
+      // fresh state. At the declared rate a read carries one frame, so nothing is lost.
+      onFrame: (values) => {
+        if (this.hasNewest) this.core.onSensors(this.newest, false);
+        this.newest.set(values);
+        this.hasNewest = true;
+      },
       onError: (error) => this.core.onBadFrame(error.kind, `${this.path}: ${error.message}`),
     });
     const frameBytes = this.protocol.encodeCommand(new Float64Array(this.protocol.commandFieldCount)).length;
@@ -72,7 +84,12 @@ export class SerialDriverNode {
         // A throwing handler must not become an uncaught exception in the port's event: count it.
         try {
           this.decoder.push(chunk);
+          if (this.hasNewest) {
+            this.hasNewest = false;
+            this.core.onSensors(this.newest);
+          }
         } catch (err) {
+          this.hasNewest = false;
           this.core.onBadFrame(
             'handler',
             `${this.path}: ${err instanceof Error ? err.message : String(err)}`,

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadTransitionDataset } from '../../datalog/transition-log-reader.js';
 import { loadEnsemble } from '../../models/ensemble-artifact.js';
 import { refitEnsemble, type RefitOptions } from '../../models/ensemble-refit.js';
+import type { TrainingProgressEvent } from '../../models/ensemble-trainer.js';
 import { initTfBackend } from '../../models/tf-backend.js';
 import { lowerThreadPriority } from '../../system/thread-priority.js';
 import { outcomeFigures, type TrainerOutcome } from './trainer-outcome.js';
@@ -21,6 +22,9 @@ export interface RefitWorkerData {
 
 export type RefitWorkerResult =
   { type: 'skipped'; transitions: number } | ({ type: 'outcome' } & TrainerOutcome);
+
+/** Progress while training, then exactly one result. */
+export type RefitWorkerMessage = { type: 'progress'; progress: TrainingProgressEvent } | RefitWorkerResult;
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -41,7 +45,12 @@ async function main(): Promise<void> {
     const current = data.current
       ? { dynamics: (await loadEnsemble(data.current.dir)).dynamics, version: data.current.version }
       : null;
-    const outcome = await refitEnsemble({ ...data.options, data: batch, current });
+    const outcome = await refitEnsemble({
+      ...data.options,
+      data: batch,
+      current,
+      onProgress: (progress) => port.postMessage({ type: 'progress', progress } satisfies RefitWorkerMessage),
+    });
     current?.dynamics.dispose();
     if (outcome.accepted) outcome.dynamics.dispose();
     port.postMessage({ type: 'outcome', ...outcomeFigures(outcome) } satisfies RefitWorkerResult);

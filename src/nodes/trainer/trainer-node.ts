@@ -4,15 +4,18 @@
  * thread (worker threads; see refitEnsemble) and, when the refit predicts at least as well
  * as the serving model on the same holdout, announces the new artifact on the latched
  * `model_update` topic (std_msgs/String, JSON { version, dir, holdout_error }). Requests
- * that arrive during a refit are coalesced into one more run afterwards.
+ * that arrive during a refit are coalesced into one more run afterwards. A refit worker that
+ * dies (crash, out of memory, terminated) is reported like a failed refit: the serving model
+ * stays and the next request starts a new worker.
  */
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { EnsembleDynamics } from '../../models/ensemble-dynamics.js';
+import type { TrainingProgressEvent } from '../../models/ensemble-trainer.js';
 import { refitEnsemble, type RefitOptions } from '../../models/ensemble-refit.js';
 import type { TransitionBatch } from '../../models/transition-batch.js';
 import type { Publisher, RuntimeNode } from '../../runtime/node-api.js';
-import type { RefitWorkerData, RefitWorkerResult } from './refit-worker.js';
+import type { RefitWorkerData, RefitWorkerMessage, RefitWorkerResult } from './refit-worker.js';
 import { outcomeFigures, type TrainerOutcome } from './trainer-outcome.js';
 
 export type { TrainerOutcome } from './trainer-outcome.js';
@@ -35,13 +38,18 @@ export interface TrainerNodeOptions extends Omit<RefitOptions, 'data' | 'current
   /** Refits below this many transitions are skipped. */
   minTransitions?: number;
   topics?: { refitRequest?: string; modelUpdate?: string };
+  /** Called with each refit worker as it starts (diagnostics; fault-injection tests terminate it). */
+  onRefitWorker?: (worker: Worker) => void;
 }
 
 export interface TrainerStats {
   requests: number;
   refits: number;
   accepted: number;
+  /** Refits not used: worse than the serving model, or failed (crashes included). */
   rejected: number;
+  /** Refit workers that died before reporting (crash, out of memory, terminated). */
+  crashed: number;
 }
 
 interface Serving {
@@ -50,8 +58,12 @@ interface Serving {
   dynamics?: EnsembleDynamics;
 }
 
-export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
-  readonly stats: TrainerStats = { requests: 0, refits: 0, accepted: 0, rejected: 0 };
+export class TrainerNode extends EventEmitter<{
+  outcome: [TrainerOutcome];
+  /** Per member-epoch while a refit trains (worker refits report from the worker). */
+  progress: [TrainingProgressEvent];
+}> {
+  readonly stats: TrainerStats = { requests: 0, refits: 0, accepted: 0, rejected: 0, crashed: 0 };
   private current: Serving | null;
   private readonly updates: Publisher<'std_msgs/msg/String'>;
   private running: Promise<void> | null = null;
@@ -123,7 +135,15 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
   }
 
   private refitOptions(): Omit<RefitOptions, 'data' | 'current'> {
-    const { data: _data, initial: _initial, minTransitions: _min, topics: _topics, ...rest } = this.options;
+    // Only data for the refit: a function here could not be sent to the worker.
+    const {
+      data: _data,
+      initial: _initial,
+      minTransitions: _min,
+      topics: _topics,
+      onRefitWorker: _onWorker,
+      ...rest
+    } = this.options;
     return { ...rest, seed: this.options.seed + this.stats.refits };
   }
 
@@ -139,7 +159,12 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
     const current = this.current?.dynamics
       ? { dynamics: this.current.dynamics, version: this.current.version }
       : null;
-    const outcome = await refitEnsemble({ ...this.refitOptions(), data, current });
+    const outcome = await refitEnsemble({
+      ...this.refitOptions(),
+      data,
+      current,
+      onProgress: (event) => this.emit('progress', event),
+    });
     if (!outcome.accepted) return outcome;
     this.current?.dynamics?.dispose();
     this.current = { version: outcome.version, dir: outcome.dir, dynamics: outcome.dynamics };
@@ -161,25 +186,35 @@ export class TrainerNode extends EventEmitter<{ outcome: [TrainerOutcome] }> {
       minTransitions: this.options.minTransitions ?? 1,
       current: this.current ? { dir: this.current.dir, version: this.current.version } : null,
     };
-    const result = await new Promise<RefitWorkerResult>((resolve) => {
+    type Crashed = { type: 'crashed'; reason: string };
+    const result = await new Promise<RefitWorkerResult | Crashed>((resolve) => {
       const worker = new Worker(new URL('./refit-worker.js', import.meta.url), { workerData });
       this.worker = worker;
       let settled = false;
-      const settle = (r: RefitWorkerResult) => {
+      let crash = '';
+      const settle = (r: RefitWorkerResult | Crashed) => {
         if (settled) return;
         settled = true;
         this.worker = null;
         resolve(r);
         void worker.terminate();
       };
-      worker.once('message', settle);
-      worker.once('error', (e) =>
-        settle({ type: 'outcome', accepted: false, reason: `refit worker crashed: ${e.message}` }),
-      );
+      worker.on('message', (message: RefitWorkerMessage) => {
+        if (message.type === 'progress') this.emit('progress', message.progress);
+        else settle(message);
+      });
+      // 'error' (an uncaught exception) is followed by 'exit'; the reason names both.
+      worker.on('error', (e) => (crash = `: ${e.message}`));
       worker.once('exit', (code) =>
-        settle({ type: 'outcome', accepted: false, reason: `refit worker exited with code ${code}` }),
+        settle({ type: 'crashed', reason: `refit worker died (exit code ${code}${crash}) before reporting` }),
       );
+      this.options.onRefitWorker?.(worker);
     });
+    if (result.type === 'crashed') {
+      // close() terminating the worker is not a crash (and nothing is reported then).
+      if (!this.closed) this.stats.crashed++;
+      return { accepted: false, reason: result.reason };
+    }
     if (result.type === 'skipped') {
       this.stats.refits--;
       return null;

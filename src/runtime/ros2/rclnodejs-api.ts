@@ -195,6 +195,51 @@ export declare class RclNodeClass {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 export interface RclNodeClass extends RclNode {}
 
+/** rclnodejs lifecycle.CallbackReturnCode (a const enum in the .d.ts; the conformance file checks the numbers). */
+export const RCL_LIFECYCLE_RETURN = { SUCCESS: 97, FAILURE: 98, ERROR: 99 } as const;
+
+/**
+ * A lifecycle State, opaque to the type check: at run time it has `id` and `label` fields
+ * (runtime only, lib/lifecycle.js; the .d.ts declares an asMessage() that does not exist), read
+ * by ros2-transport.ts's stateOf.
+ */
+export type RclLifecycleState = object;
+
+/**
+ * The handler rclnodejs calls during a transition. Method-syntax registration (below) compares
+ * it bivariantly with rclnodejs's TransitionCallback, whose return type is the const enum.
+ */
+export type RclTransitionCallback = (previous: RclLifecycleState) => number;
+
+/** The parts of rclnodejs's lifecycle.LifecycleNode the adapter uses (it is also a Node). */
+export interface RclLifecycleNode extends RclNode {
+  readonly currentState: RclLifecycleState;
+  registerOnConfigure(callback: RclTransitionCallback): void;
+  registerOnActivate(callback: RclTransitionCallback): void;
+  registerOnDeactivate(callback: RclTransitionCallback): void;
+  registerOnCleanup(callback: RclTransitionCallback): void;
+  registerOnShutdown(callback: RclTransitionCallback): void;
+  registerOnError(callback: RclTransitionCallback): void;
+  configure: () => RclLifecycleState;
+  activate: () => RclLifecycleState;
+  deactivate: () => RclLifecycleState;
+  cleanup: () => RclLifecycleState;
+  shutdown: () => RclLifecycleState;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export declare class RclLifecycleNodeClass {
+  constructor(
+    nodeName: string,
+    namespace?: string,
+    context?: RclContext,
+    options?: RclNodeOptions,
+    enableCommunicationInterface?: boolean,
+  );
+}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface RclLifecycleNodeClass extends RclLifecycleNode {}
+
 export interface RclContext {
   domainId: () => bigint;
 }
@@ -205,6 +250,8 @@ export interface RclnodejsModule {
   init(context?: RclContext, argv?: string[]): Promise<void>;
   shutdown(context?: RclContext): void;
   isShutdown: () => boolean;
+  /** Drops rclnodejs's own SIGINT handler (which shuts every context down at once). */
+  removeSignalHandlers: () => void;
   /**
    * Loads a generated interface by name ('mbrl_msgs/msg/ControlTick'); throws when rclnodejs
    * has no bindings for it (after trying to generate them from a sourced package). Method
@@ -213,6 +260,7 @@ export interface RclnodejsModule {
   require(name: string): object;
   Context: new (domainId?: bigint) => RclContext;
   Node: typeof RclNodeClass;
+  lifecycle: { LifecycleNode: typeof RclLifecycleNodeClass };
   QoS: RclQoSConstructor;
   Parameter: RclParameterConstructor;
   ParameterDescriptor: typeof RclParameterDescriptorClass;

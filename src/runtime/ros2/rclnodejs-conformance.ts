@@ -11,6 +11,8 @@
 import * as rclnodejs from 'rclnodejs';
 import type {
   RCL_CLOCK_TYPE,
+  RCL_LIFECYCLE_RETURN,
+  RclLifecycleNode,
   RCL_PARAMETER_TYPE,
   RclNode,
   RclnodejsModule,
@@ -22,6 +24,9 @@ export const moduleConforms: RclnodejsModule = rclnodejs;
 
 // A real Node is what the adapter expects a Node to be.
 export const nodeConforms = (node: rclnodejs.Node): RclNode => node;
+
+// A real LifecycleNode is what the adapter expects a managed node to be.
+export const lifecycleNodeConforms = (node: rclnodejs.lifecycle.LifecycleNode): RclLifecycleNode => node;
 
 type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
@@ -79,6 +84,13 @@ export type Checks = [
   Assert<
     Equal<`${rclnodejs.ParameterType.PARAMETER_STRING_ARRAY}`, `${typeof RCL_PARAMETER_TYPE.STRING_ARRAY}`>
   >,
+  Assert<
+    Equal<`${rclnodejs.lifecycle.CallbackReturnCode.SUCCESS}`, `${typeof RCL_LIFECYCLE_RETURN.SUCCESS}`>
+  >,
+  Assert<
+    Equal<`${rclnodejs.lifecycle.CallbackReturnCode.FAILURE}`, `${typeof RCL_LIFECYCLE_RETURN.FAILURE}`>
+  >,
+  Assert<Equal<`${rclnodejs.lifecycle.CallbackReturnCode.ERROR}`, `${typeof RCL_LIFECYCLE_RETURN.ERROR}`>>,
   Assert<Equal<`${rclnodejs.ClockType.ROS_TIME}`, `${typeof RCL_CLOCK_TYPE.ROS_TIME}`>>,
   Assert<Equal<`${rclnodejs.ClockType.SYSTEM_TIME}`, `${typeof RCL_CLOCK_TYPE.SYSTEM_TIME}`>>,
 ];

@@ -10,9 +10,19 @@
  */
 import { errorText } from '../error-text.js';
 import type { MessageTypeName, MessageTypes } from '../messages.js';
+import {
+  lifecycleHandlerFor,
+  runLifecycleHandler,
+  type HandlerOutcome,
+} from '../lifecycle/lifecycle-state-machine.js';
 import type {
   Clock,
+  LifecycleHandlers,
+  LifecycleResult,
+  LifecycleState,
+  LifecycleTransition,
   Logger,
+  ManagedNode,
   NodeOptions,
   ParameterChangeListener,
   ParameterDescriptor,
@@ -35,10 +45,14 @@ import { validateTimerPeriod } from '../wall-timer.js';
 import { loadRclnodejs, type LoadRclnodejsOptions } from './load-rclnodejs.js';
 import { toRclQoSSettings } from './qos-mapping.js';
 import {
+  RCL_LIFECYCLE_RETURN,
   RCL_PARAMETER_TYPE,
   type RclContext,
+  type RclLifecycleNode,
+  type RclLifecycleState,
   type RclEndpointOptions,
   type RclNode,
+  type RclNodeOptions,
   type RclnodejsModule,
   type RclParameter,
   type RclRange,
@@ -101,6 +115,11 @@ export function checkRosInterfaceAvailable(
 function timeFromRcl(t: RclTime): TimeMsg {
   const { seconds, nanoseconds } = t.secondsAndNanoseconds;
   return { sec: Number(seconds), nanosec: Number(nanoseconds) };
+}
+
+/** Whether the node's TimeSource follows /clock (its use_sim_time, from overrides or the command line). */
+function usesSimTime(node: RclNode): boolean {
+  return node.hasParameter('use_sim_time') && node.getParameter('use_sim_time').value === true;
 }
 
 function secondsFromNs(ns: bigint): number {
@@ -476,6 +495,9 @@ export class Ros2Transport implements Transport {
   /** Loads rclnodejs and initializes rcl; throws an actionable Error when ROS 2 is not available. */
   static async create(options: Ros2TransportOptions = {}): Promise<Ros2Transport> {
     const rcl = await loadRclnodejs(options.loader);
+    // rclnodejs shuts every context down on SIGINT; the process's own shutdown must come first
+    // (deactivate: the safe command goes out over ROS 2), so it handles the signals itself.
+    rcl.removeSignalHandlers();
     let context: RclContext | undefined;
     if (options.domainId !== undefined) {
       if (!Number.isInteger(options.domainId) || options.domainId < 0) {
@@ -489,6 +511,34 @@ export class Ros2Transport implements Transport {
   }
 
   createNode(name: string, options: NodeOptions = {}): Ros2Node {
+    return this.makeNode(name, options, (...args) => new this.rcl.Node(...args));
+  }
+
+  /**
+   * A managed node on rclnodejs's LifecycleNode (rcl_lifecycle): `ros2 lifecycle set` and the
+   * lifecycle services drive it, and every transition runs `handlers` as on the in-process bus.
+   */
+  createManagedNode(name: string, handlers: LifecycleHandlers, options: NodeOptions = {}): ManagedNode {
+    let rclLifecycle: RclLifecycleNode | undefined;
+    const node = this.makeNode(name, options, (nodeName, namespace, context, nodeOptions) => {
+      rclLifecycle = new this.rcl.lifecycle.LifecycleNode(nodeName, namespace, context, nodeOptions, true);
+      return rclLifecycle;
+    });
+    if (rclLifecycle === undefined)
+      throw new Error(`node '${node.fullName}' was not created as a LifecycleNode`);
+    return new Ros2ManagedNode(node, rclLifecycle, handlers);
+  }
+
+  private makeNode(
+    name: string,
+    options: NodeOptions,
+    construct: (
+      name: string,
+      namespace: string,
+      context: RclContext | undefined,
+      options: RclNodeOptions,
+    ) => RclNode,
+  ): Ros2Node {
     if (this.closed) throw new Error(`cannot create node '${name}': the ROS 2 transport has been shut down`);
     const fullName = fullyQualifiedNodeName(name, options.namespace ?? '/');
     if (this.nodes.has(fullName)) {
@@ -500,14 +550,19 @@ export class Ros2Transport implements Transport {
         `parameter 'use_sim_time' of node '${fullName}': expected boolean, got ${JSON.stringify(overrides.use_sim_time)}`,
       );
     }
-    const useSimTime = options.useSimTime ?? overrides.use_sim_time === true;
-    // rclnodejs's TimeSource declares use_sim_time from this override and follows /clock when true.
-    overrides.use_sim_time = useSimTime;
-    // Only use_sim_time goes to rclnodejs as an override (its TimeSource declares it); the rest
-    // are applied at declaration, typed by the parameter's descriptor.
+    // use_sim_time goes to rclnodejs as an override only when the caller gives it: an override
+    // in NodeOptions replaces the command line's (-p, --params-file), which must otherwise
+    // decide. rclnodejs's TimeSource declares it and follows /clock when true.
+    const explicitSimTime =
+      options.useSimTime ??
+      (typeof overrides.use_sim_time === 'boolean' ? overrides.use_sim_time : undefined);
+    // The rest are applied at declaration, typed by the parameter's descriptor.
     const { use_sim_time: _useSimTime, ...declaredOverrides } = overrides;
-    const parameterOverrides = [new this.rcl.Parameter('use_sim_time', RCL_PARAMETER_TYPE.BOOL, useSimTime)];
-    const rclNode = new this.rcl.Node(name, normalizeNamespace(options.namespace ?? '/'), this.context, {
+    const parameterOverrides =
+      explicitSimTime === undefined
+        ? []
+        : [new this.rcl.Parameter('use_sim_time', RCL_PARAMETER_TYPE.BOOL, explicitSimTime)];
+    const rclNode = construct(name, normalizeNamespace(options.namespace ?? '/'), this.context, {
       parameterOverrides,
       automaticallyDeclareParametersFromOverrides: false,
       startParameterServices: true,
@@ -515,7 +570,7 @@ export class Ros2Transport implements Transport {
     const node = new Ros2Node(
       this.rcl,
       rclNode,
-      useSimTime,
+      usesSimTime(rclNode),
       (n) => {
         if (this.nodes.get(n.fullName) === n) this.nodes.delete(n.fullName);
       },
@@ -535,5 +590,96 @@ export class Ros2Transport implements Transport {
     this.closed = true;
     for (const node of [...this.nodes.values()]) node.destroy();
     if (!this.rcl.isShutdown()) this.rcl.shutdown(this.context);
+  }
+}
+
+const LIFECYCLE_STATES: readonly LifecycleState[] = ['unconfigured', 'inactive', 'active', 'finalized'];
+
+/**
+ * lifecycle_msgs/State ids of the primary states. RUNTIME ONLY: rclnodejs's State has `id` and
+ * `label` fields (lib/lifecycle.js) but its .d.ts declares only asMessage(), which the class
+ * does not implement; so the state is decoded here, by id, then by label.
+ */
+const PRIMARY_STATE_IDS: Record<number, LifecycleState> = {
+  1: 'unconfigured',
+  2: 'inactive',
+  3: 'active',
+  4: 'finalized',
+};
+
+function stateOf(state: RclLifecycleState): LifecycleState {
+  const { id, label } = state as { id?: unknown; label?: unknown };
+  if (typeof id === 'number' && PRIMARY_STATE_IDS[id]) return PRIMARY_STATE_IDS[id];
+  if (typeof label === 'string' && (LIFECYCLE_STATES as readonly string[]).includes(label))
+    return label as LifecycleState;
+  // A transitional state (read mid-transition): report the conservative one, which commands nothing.
+  return 'unconfigured';
+}
+
+function returnCode(outcome: HandlerOutcome): number {
+  if (outcome.kind === 'success') return RCL_LIFECYCLE_RETURN.SUCCESS;
+  return outcome.kind === 'failure' ? RCL_LIFECYCLE_RETURN.FAILURE : RCL_LIFECYCLE_RETURN.ERROR;
+}
+
+/** Our lifecycle handlers on rcl_lifecycle's state machine (which also serves the lifecycle services). */
+class Ros2ManagedNode implements ManagedNode {
+  /** The outcome of the handler that ran last, for trigger()'s reason. */
+  private last: HandlerOutcome = { kind: 'success' };
+
+  constructor(
+    readonly node: Ros2Node,
+    private readonly rclNode: RclLifecycleNode,
+    handlers: LifecycleHandlers,
+  ) {
+    const register = (
+      transition: LifecycleTransition,
+      add: (callback: (previous: RclLifecycleState) => number) => void,
+    ): void =>
+      add((previous) => {
+        this.last = runLifecycleHandler(lifecycleHandlerFor(handlers, transition, stateOf(previous)));
+        this.report(transition, this.last);
+        return returnCode(this.last);
+      });
+    register('configure', (cb) => rclNode.registerOnConfigure(cb));
+    register('activate', (cb) => rclNode.registerOnActivate(cb));
+    register('deactivate', (cb) => rclNode.registerOnDeactivate(cb));
+    register('cleanup', (cb) => rclNode.registerOnCleanup(cb));
+    register('shutdown', (cb) => rclNode.registerOnShutdown(cb));
+    rclNode.registerOnError(() => {
+      const failed = this.last;
+      const recovery = runLifecycleHandler(
+        handlers.onError && (() => handlers.onError?.(failed.kind === 'success' ? undefined : failed.error)),
+      );
+      return recovery.kind === 'success' ? RCL_LIFECYCLE_RETURN.SUCCESS : RCL_LIFECYCLE_RETURN.ERROR;
+    });
+  }
+
+  get state(): LifecycleState {
+    return stateOf(this.rclNode.currentState);
+  }
+
+  trigger(transition: LifecycleTransition): LifecycleResult {
+    const label = `lifecycle transition '${transition}' of node '${this.node.fullName}'`;
+    const from = this.state;
+    this.last = { kind: 'success' };
+    try {
+      this.rclNode[transition]();
+    } catch (err) {
+      // rclnodejs throws for a transition that is not valid from the current state.
+      return { successful: false, state: this.state, reason: `${label} from '${from}': ${errorText(err)}` };
+    }
+    // Set by the handler that the transition ran (TypeScript cannot see that through the call).
+    const outcome = this.last as HandlerOutcome;
+    if (outcome.kind === 'success') return { successful: true, state: this.state, reason: '' };
+    return {
+      successful: false,
+      state: this.state,
+      reason: `${label} ${outcome.kind === 'failure' ? 'failed' : 'raised an error'}: ${errorText(outcome.error)}`,
+    };
+  }
+
+  private report(transition: LifecycleTransition, outcome: HandlerOutcome): void {
+    if (outcome.kind === 'success') this.node.logger.info(`lifecycle: ${transition} done`);
+    else this.node.logger.error(`lifecycle: ${transition} ${outcome.kind}: ${errorText(outcome.error)}`);
   }
 }
