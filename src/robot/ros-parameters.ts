@@ -9,6 +9,8 @@ interface ParameterSpec<V extends string | number | boolean> {
   default: V;
   description: string;
   integer?: boolean;
+  /** Inclusive range (rcl IntegerRange / FloatingPointRange): out-of-range values are refused. */
+  range?: { min: number; max: number };
 }
 
 const robotConfig: ParameterSpec<string> = {
@@ -23,7 +25,14 @@ const modelsDir: ParameterSpec<string> = {
   default: '',
   description: "where refitted models go; '' = <log dir>/../models",
 };
-const seed: ParameterSpec<number> = { default: 1, description: 'random seed', integer: true };
+const seed: ParameterSpec<number> = {
+  default: 1,
+  description: 'random seed',
+  integer: true,
+  range: { min: 0, max: 2 ** 31 - 1 },
+};
+/** -1, or an index into the robot config's drivers. */
+const driverIndexRange = { min: -1, max: 255 };
 const mode: ParameterSpec<string> = {
   default: '',
   description: "'' = as mbrl run (random exploration, then PETS); 'teleop' = as mbrl teleop",
@@ -46,6 +55,7 @@ export const ROS_PARAMETERS = {
       default: -1,
       description: "which entry of the robot config's drivers; -1 = the first of the node's type",
       integer: true,
+      range: driverIndexRange,
     } as ParameterSpec<number>,
     autostart,
   },
@@ -65,6 +75,7 @@ export const ROS_PARAMETERS = {
       default: -1,
       description: "which entry of the robot config's drivers; -1 = the first sim driver",
       integer: true,
+      range: driverIndexRange,
     } as ParameterSpec<number>,
     seed,
   },
@@ -86,6 +97,7 @@ export function declareRosParameter<
   const descriptor: ParameterDescriptor = {
     description: spec.description,
     integer: spec.integer,
+    range: spec.range,
   };
   return node.declareParameter(
     name,

@@ -439,10 +439,20 @@ test('params files are ros__parameters files naming existing robot configs and d
     for (const [node, section] of Object.entries(doc)) {
       const table = parameterTableFor(node);
       for (const [name, value] of Object.entries(section.ros__parameters)) {
-        const spec = (table as Record<string, { default: unknown; integer?: boolean }>)[name];
+        const spec = (
+          table as Record<
+            string,
+            { default: unknown; integer?: boolean; range?: { min: number; max: number } }
+          >
+        )[name];
         assert.ok(spec, `${f}: node ${node} declares no parameter '${name}'`);
         assert.equal(typeof value, typeof spec.default, `${f}: ${node}.${name} has the declared type`);
         if (spec.integer) assert.ok(Number.isInteger(value), `${f}: ${node}.${name} is an integer`);
+        if (spec.range)
+          assert.ok(
+            (value as number) >= spec.range.min && (value as number) <= spec.range.max,
+            `${f}: ${node}.${name} = ${String(value)} is within [${spec.range.min}, ${spec.range.max}]`,
+          );
       }
     }
     const common = doc['/**'].ros__parameters;
