@@ -15,6 +15,7 @@ import {
   startRosNodeKind,
   type RosNodeKind,
 } from '../robot/ros-node-kinds.js';
+import { errorText } from '../runtime/error-text.js';
 import { InProcessBus } from '../runtime/in-process-bus.js';
 import { setLogLevel, setLogSink, stderrSink } from '../runtime/logger.js';
 import type { NodeOptions, Transport } from '../runtime/node-api.js';
@@ -77,7 +78,7 @@ export function registerRosCommand(program: Command, rosArgs: readonly string[])
           });
         } catch (error) {
           // What to do about it (source ROS 2, install rclnodejs) is the message: no stack trace.
-          throw new RangeError(error instanceof Error ? error.message : String(error), { cause: error });
+          throw new RangeError(errorText(error), { cause: error });
         }
       } else {
         setLogSink(stderrSink);
@@ -85,7 +86,7 @@ export function registerRosCommand(program: Command, rosArgs: readonly string[])
         try {
           parsed = parseRosArgs(rosArgs);
         } catch (error) {
-          throw new RangeError(error instanceof Error ? error.message : String(error), { cause: error });
+          throw new RangeError(errorText(error), { cause: error });
         }
         nodeName = parsed.nodeName;
         if (parsed.logLevel) setLogLevel(parsed.logLevel);
@@ -140,7 +141,7 @@ function warnIgnoredParamsFileKeys(rosArgs: readonly string[]): void {
       }
     } catch (error) {
       // rcl reports a file it cannot read or parse itself, naming it.
-      process.stderr.write(`mbrl ros: warning: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`mbrl ros: warning: ${errorText(error)}\n`);
     }
   });
 }

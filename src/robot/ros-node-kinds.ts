@@ -125,6 +125,19 @@ function loadConfigFor(
   return { config, task: loadTask(config.task), file };
 }
 
+/**
+ * The entry of the config's `drivers` a driver node runs: `requested` (driver_index), or for -1
+ * the first of `type`. A string says why none fits, naming the file and the index.
+ */
+function driverIndexFor(loaded: Loaded, type: string, requested: number): number | string {
+  const index = requested >= 0 ? requested : loaded.config.drivers.findIndex((d) => d.type === type);
+  const entry = loaded.config.drivers[index];
+  if (entry?.type === type) return index;
+  return requested >= 0
+    ? `driver_index ${requested}: drivers[${requested}] of ${loaded.file} is ${entry ? `a ${entry.type} driver` : 'missing'}, not ${type}`
+    : `${loaded.file} lists no ${type} driver`;
+}
+
 function learns(config: RobotConfig): boolean {
   return config.controller.type === 'pets';
 }
@@ -322,15 +335,8 @@ function startManagedDriver(options: RosNodeKindOptions, type: 'serial' | 'mqtt'
           throw new LifecycleTransitionFailure(errorText(err));
         }
         const { config, task } = loaded;
-        const requested = declareRosParameter(node, 'driver', 'driver_index');
-        const index = requested >= 0 ? requested : config.drivers.findIndex((d) => d.type === type);
-        const entry = config.drivers[index];
-        if (entry?.type !== type)
-          throw new LifecycleTransitionFailure(
-            requested >= 0
-              ? `driver_index ${requested}: drivers[${requested}] of ${loaded.file} is ${entry ? `a ${entry.type} driver` : 'missing'}, not ${type}`
-              : `${loaded.file} lists no ${type} driver`,
-          );
+        const index = driverIndexFor(loaded, type, declareRosParameter(node, 'driver', 'driver_index'));
+        if (typeof index === 'string') throw new LifecycleTransitionFailure(index);
         build = () => {
           scope = new ScopedNode(managed.node);
           driver = createHardwareDriver(
@@ -508,15 +514,10 @@ async function startSim(options: RosNodeKindOptions): Promise<RunningRosNode> {
   const name = options.nodeName ?? 'sim';
   const node = options.transport.createNode(name, nodeOptionsFor(options, name));
   try {
-    const { config, task, file } = loadConfigFor(node, 'sim', options.configFile);
-    const requested = declareRosParameter(node, 'sim', 'driver_index');
-    const index = requested >= 0 ? requested : config.drivers.findIndex((d) => d.type === 'sim');
-    if (config.drivers[index]?.type !== 'sim')
-      throw new RangeError(
-        requested >= 0
-          ? `driver_index ${requested}: drivers[${requested}] of ${file} is not a sim driver`
-          : `${file} lists no sim driver`,
-      );
+    const loaded = loadConfigFor(node, 'sim', options.configFile);
+    const { config, task } = loaded;
+    const index = driverIndexFor(loaded, 'sim', declareRosParameter(node, 'sim', 'driver_index'));
+    if (typeof index === 'string') throw new RangeError(index);
     const seed = declareRosParameter(node, 'sim', 'seed');
     const driver = await createSimDriver(
       index,
